@@ -1,0 +1,86 @@
+"""AgentChat contracts: messages, events, agents, teams, termination, contexts, memory.
+
+Implementations (preset agents, teams, conditions, the Console) live in the
+``retinue-agentchat`` plugin.
+"""
+
+from ._combinators import AndTerminationCondition, OrTerminationCondition
+from ._context import (
+    ChatCompletionContext,
+    Memory,
+    MemoryContent,
+    MemoryQueryResult,
+    UpdateContextResult,
+)
+from ._contracts import (
+    ChatAgent,
+    Response,
+    TaskResult,
+    TaskRunner,
+    Team,
+    TerminationCondition,
+    validate_agent_name,
+)
+from ._messages import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    BaseMessage,
+    BaseTextChatMessage,
+    CodeExecutionEvent,
+    CodeGenerationEvent,
+    HandoffMessage,
+    MemoryQueryEvent,
+    ModelClientStreamingChunkEvent,
+    MultiModalMessage,
+    SelectorEvent,
+    SelectSpeakerEvent,
+    StopMessage,
+    StructuredMessage,
+    TextMessage,
+    ThoughtEvent,
+    ToolCallExecutionEvent,
+    ToolCallRequestEvent,
+    ToolCallSummaryMessage,
+    UserInputRequestedEvent,
+    load_chat_message,
+    message_types,
+)
+
+__all__ = [
+    "AndTerminationCondition",
+    "BaseAgentEvent",
+    "BaseChatMessage",
+    "BaseMessage",
+    "BaseTextChatMessage",
+    "ChatAgent",
+    "ChatCompletionContext",
+    "CodeExecutionEvent",
+    "CodeGenerationEvent",
+    "HandoffMessage",
+    "Memory",
+    "MemoryContent",
+    "MemoryQueryEvent",
+    "MemoryQueryResult",
+    "ModelClientStreamingChunkEvent",
+    "MultiModalMessage",
+    "OrTerminationCondition",
+    "Response",
+    "SelectSpeakerEvent",
+    "SelectorEvent",
+    "StopMessage",
+    "StructuredMessage",
+    "TaskResult",
+    "TaskRunner",
+    "Team",
+    "TerminationCondition",
+    "TextMessage",
+    "ThoughtEvent",
+    "ToolCallExecutionEvent",
+    "ToolCallRequestEvent",
+    "ToolCallSummaryMessage",
+    "UpdateContextResult",
+    "UserInputRequestedEvent",
+    "load_chat_message",
+    "message_types",
+    "validate_agent_name",
+]

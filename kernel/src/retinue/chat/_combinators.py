@@ -1,0 +1,98 @@
+"""``|`` and ``&`` of termination conditions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from .._errors import TerminatedError
+from ..components import ComponentModel, load_component
+from ._contracts import TerminationCondition
+from ._messages import BaseAgentEvent, BaseChatMessage, StopMessage
+
+__all__ = ["AndTerminationCondition", "OrTerminationCondition"]
+
+
+class _CombinedConfig(BaseModel):
+    conditions: list[ComponentModel]
+
+
+class _Combined(TerminationCondition):
+    component_config_schema = _CombinedConfig
+
+    def __init__(self, *conditions: TerminationCondition) -> None:
+        self._conditions = list(conditions)
+
+    @property
+    def conditions(self) -> list[TerminationCondition]:
+        return list(self._conditions)
+
+    async def reset(self) -> None:
+        for condition in self._conditions:
+            await condition.reset()
+
+    def _to_config(self) -> _CombinedConfig:
+        return _CombinedConfig(conditions=[c.dump_component() for c in self._conditions])
+
+    @classmethod
+    def _from_config(cls, config: _CombinedConfig) -> Any:
+        return cls(*(load_component(spec, TerminationCondition) for spec in config.conditions))
+
+    @staticmethod
+    def _merge(stops: Sequence[StopMessage]) -> StopMessage:
+        return StopMessage(
+            content=", ".join(stop.content for stop in stops),
+            source=", ".join(stop.source for stop in stops),
+        )
+
+
+class OrTerminationCondition(_Combined):
+    """Fires when any of its conditions fires; the stop reason joins those that fired."""
+
+    component_provider = "or"
+
+    @property
+    def terminated(self) -> bool:
+        return any(condition.terminated for condition in self._conditions)
+
+    async def __call__(
+        self, messages: Sequence[BaseAgentEvent | BaseChatMessage]
+    ) -> StopMessage | None:
+        if self.terminated:
+            raise TerminatedError("termination condition already fired; call reset() first")
+        results = await asyncio.gather(*(condition(messages) for condition in self._conditions))
+        stops = [stop for stop in results if stop is not None]
+        return self._merge(stops) if stops else None
+
+
+class AndTerminationCondition(_Combined):
+    """Fires once every condition has fired (each may fire on a different check)."""
+
+    component_provider = "and"
+
+    def __init__(self, *conditions: TerminationCondition) -> None:
+        super().__init__(*conditions)
+        self._stops: list[StopMessage] = []
+
+    @property
+    def terminated(self) -> bool:
+        return all(condition.terminated for condition in self._conditions)
+
+    async def __call__(
+        self, messages: Sequence[BaseAgentEvent | BaseChatMessage]
+    ) -> StopMessage | None:
+        if self.terminated:
+            raise TerminatedError("termination condition already fired; call reset() first")
+        pending = [condition for condition in self._conditions if not condition.terminated]
+        results = await asyncio.gather(*(condition(messages) for condition in pending))
+        self._stops.extend(stop for stop in results if stop is not None)
+        if self.terminated:
+            return self._merge(self._stops)
+        return None
+
+    async def reset(self) -> None:
+        await super().reset()
+        self._stops = []

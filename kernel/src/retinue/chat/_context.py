@@ -1,0 +1,96 @@
+"""Model contexts (what an agent shows its model) and memories (what it recalls)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from ..cancellation import CancellationToken
+from ..components import Component
+from ..models import LLMMessage
+
+__all__ = [
+    "ChatCompletionContext",
+    "Memory",
+    "MemoryContent",
+    "MemoryQueryResult",
+    "UpdateContextResult",
+]
+
+_MESSAGES = TypeAdapter(list[LLMMessage])
+
+
+class ChatCompletionContext(Component[Any], ABC):
+    """The list of LLM messages an agent keeps, and the view of it its model gets.
+
+    Subclasses decide the view in :meth:`get_messages` (everything, the last N, head
+    and tail, a token budget); the stored list is always complete, so state
+    round-trips exactly.
+    """
+
+    component_kind = "model_context"
+
+    def __init__(self, initial_messages: Sequence[LLMMessage] | None = None) -> None:
+        self._messages: list[LLMMessage] = list(initial_messages or [])
+        self._initial_messages = list(self._messages)
+
+    async def add_message(self, message: LLMMessage) -> None:
+        self._messages.append(message)
+
+    @abstractmethod
+    async def get_messages(self) -> list[LLMMessage]:
+        """The messages to send to the model."""
+
+    async def clear(self) -> None:
+        self._messages = list(self._initial_messages)
+
+    async def save_state(self) -> Mapping[str, Any]:
+        return {"messages": _MESSAGES.dump_python(self._messages, mode="json")}
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        self._messages = _MESSAGES.validate_python(state.get("messages", []))
+
+
+class MemoryContent(BaseModel):
+    """One item in a memory: text, JSON, or an image, with a MIME type and metadata."""
+
+    content: Any
+    mime_type: str = "text/plain"
+    metadata: dict[str, Any] | None = None
+
+
+class MemoryQueryResult(BaseModel):
+    results: list[MemoryContent] = Field(default_factory=list)
+
+
+class UpdateContextResult(BaseModel):
+    """What a memory added to a model context."""
+
+    memories: MemoryQueryResult
+
+
+class Memory(Component[Any], ABC):
+    """A store an agent consults before each model call."""
+
+    component_kind = "memory"
+
+    @abstractmethod
+    async def update_context(self, model_context: ChatCompletionContext) -> UpdateContextResult:
+        """Add relevant memories to ``model_context``."""
+
+    @abstractmethod
+    async def query(
+        self, query: str | MemoryContent, cancellation_token: CancellationToken | None = None
+    ) -> MemoryQueryResult: ...
+
+    @abstractmethod
+    async def add(self, content: MemoryContent, cancellation_token: CancellationToken | None = None) -> None: ...
+
+    @abstractmethod
+    async def clear(self) -> None: ...
+
+    async def close(self) -> None:
+        return None

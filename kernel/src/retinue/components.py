@@ -1,0 +1,331 @@
+"""Declarative components: every configurable object dumps to and loads from a spec.
+
+A spec is a :class:`ComponentModel`::
+
+    {"provider": "openai", "kind": "model_client", "version": 1, "config": {"model": "gpt-4o"}}
+
+``provider`` is a name (or alias) registered by a plugin through the provider hooks;
+loading never imports an arbitrary dotted path and never runs code carried in a spec.
+AutoGen's component JSON (``provider: "autogen_ext.models.openai.OpenAIChatCompletionClient"``,
+``component_type: "model"``) loads through the aliases plugins register.
+
+A class becomes a component by deriving from :class:`Component`, naming a config
+schema (a pydantic model) and implementing ``_to_config`` and ``_from_config``::
+
+    class EchoConfig(BaseModel):
+        prefix: str = ""
+
+    class Echo(Component[EchoConfig]):
+        component_kind = "tool"
+        component_provider = "echo"
+        component_config_schema = EchoConfig
+
+        def __init__(self, prefix: str = "") -> None:
+            self.prefix = prefix
+
+        def _to_config(self) -> EchoConfig:
+            return EchoConfig(prefix=self.prefix)
+
+        @classmethod
+        def _from_config(cls, config: EchoConfig) -> "Echo":
+            return cls(config.prefix)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar, cast
+
+from pydantic import BaseModel, ConfigDict, Field, PydanticSerializationError, ValidationError
+
+from ._errors import ComponentError, ComponentLoadError, RetinueError
+
+__all__ = [
+    "AUTOGEN_COMPONENT_TYPES",
+    "KINDS",
+    "Component",
+    "ComponentModel",
+    "dump_component",
+    "format_validation_error",
+    "load_component",
+    "parse_spec",
+]
+
+KINDS: tuple[str, ...] = (
+    "model_client",
+    "tool",
+    "workbench",
+    "code_executor",
+    "runtime",
+    "agent",
+    "team",
+    "termination",
+    "model_context",
+    "memory",
+)
+"""The fixed kind names used by the registry, by specs and by the CLI."""
+
+AUTOGEN_COMPONENT_TYPES: dict[str, str] = {
+    "model": "model_client",
+    "chat_completion_context": "model_context",
+    "agent": "agent",
+    "team": "team",
+    "tool": "tool",
+    "workbench": "workbench",
+    "termination": "termination",
+    "code_executor": "code_executor",
+    "memory": "memory",
+}
+"""AutoGen's ``component_type`` values mapped onto retinue kinds."""
+
+ConfigT = TypeVar("ConfigT", bound=BaseModel)
+T = TypeVar("T")
+
+
+class ComponentModel(BaseModel):
+    """The serialized form of a component.
+
+    Attributes:
+        provider: registered provider name or alias (e.g. ``"openai"``).
+        kind: one of :data:`KINDS`; optional when the provider name is unique across kinds.
+        version: version of the config schema the spec was written with.
+        label: a human-readable name (defaults to the class name).
+        description: what the component is for.
+        config: the provider's config, validated by its schema on load.
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    provider: str
+    kind: str | None = None
+    version: int | None = None
+    label: str | None = None
+    description: str | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+def format_validation_error(error: ValidationError) -> str:
+    """Render a pydantic error as ``path.to.field: message`` lines."""
+    lines = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "<root>"
+        lines.append(f"  {path}: {item['msg']}")
+    return "\n".join(lines)
+
+
+class Component(Generic[ConfigT]):
+    """Mixin that makes a class dumpable and loadable as a declarative spec.
+
+    Class attributes:
+        component_kind: the kind (see :data:`KINDS`).
+        component_provider: the registered provider name written into dumps.
+        component_version: the config schema version; bump it and implement
+            :meth:`_from_config_past_version` to migrate older specs.
+        component_config_schema: the pydantic model of the config.
+    """
+
+    component_kind: ClassVar[str]
+    component_provider: ClassVar[str | None] = None
+    component_version: ClassVar[int] = 1
+    component_config_schema: ClassVar[type[BaseModel]]
+    component_label: ClassVar[str | None] = None
+    component_description: ClassVar[str | None] = None
+
+    def _to_config(self) -> ConfigT:
+        """Return the config that recreates this object."""
+        raise ComponentError(
+            f"{type(self).__name__} cannot be dumped: it does not implement _to_config()"
+        )
+
+    @classmethod
+    def _from_config(cls, config: ConfigT) -> Any:
+        """Create an object from a validated config."""
+        raise ComponentError(
+            f"{cls.__name__} cannot be loaded: it does not implement _from_config()"
+        )
+
+    @classmethod
+    def _from_config_past_version(cls, config: dict[str, Any], version: int) -> Any:
+        """Create an object from a config written with an older schema ``version``.
+
+        The default refuses; classes that bumped ``component_version`` migrate here.
+        """
+        raise ComponentLoadError(
+            f"{cls.__name__} config version {version} is older than the supported "
+            f"version {cls.component_version} and no migration is implemented; "
+            "dump the component again with the current version"
+        )
+
+    def dump_component(self) -> ComponentModel:
+        """Dump this object to a :class:`ComponentModel` (secrets as env references)."""
+        cls = type(self)
+        provider = cls.component_provider
+        if not provider:
+            raise ComponentError(
+                f"{cls.__name__} has no component_provider; set it to the name its plugin "
+                "registers so the spec can be loaded again"
+            )
+        try:
+            dumped = self._to_config().model_dump(mode="json", exclude_none=True)
+        except PydanticSerializationError as exc:
+            # The secret serializer's ComponentError arrives wrapped; surface its message.
+            raise ComponentError(f"cannot dump {cls.__name__}: {exc}") from exc
+        return ComponentModel(
+            provider=provider,
+            kind=cls.component_kind,
+            version=cls.component_version,
+            label=cls.component_label or cls.__name__,
+            description=cls.component_description or _doc_head(cls),
+            config=dumped,
+        )
+
+    @classmethod
+    def load_component(
+        cls: type[T], spec: ComponentModel | Mapping[str, Any] | str | Path, expected: type[Any] | None = None
+    ) -> T:
+        """Load a spec, checking the result is an instance of ``expected`` (default: ``cls``)."""
+        return cast(T, load_component(spec, expected=expected or cls))
+
+
+def _doc_head(cls: type) -> str | None:
+    doc = cls.__doc__
+    if not doc:
+        return None
+    return doc.strip().split("\n\n", 1)[0].replace("\n", " ").strip() or None
+
+
+def dump_component(obj: Component[Any]) -> ComponentModel:
+    """Dump any component; same as ``obj.dump_component()``."""
+    if not isinstance(obj, Component):
+        raise ComponentError(
+            f"{type(obj).__name__} is not a component: derive it from retinue.Component "
+            "to make it dumpable"
+        )
+    return obj.dump_component()
+
+
+def parse_spec(spec: ComponentModel | Mapping[str, Any] | str | Path) -> ComponentModel:
+    """Turn a model, mapping, JSON/YAML text or a path to a ``.json``/``.yaml`` file into a spec."""
+    if isinstance(spec, ComponentModel):
+        return spec
+    data: Any = spec
+    if isinstance(spec, Path) or (
+        isinstance(spec, str) and "\n" not in spec and spec.endswith((".json", ".yaml", ".yml"))
+    ):
+        path = Path(spec)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ComponentLoadError(f"cannot read component spec {path}: {exc}") from exc
+        data = _parse_text(text, source=str(path))
+    elif isinstance(spec, str):
+        data = _parse_text(spec, source="<string>")
+    if not isinstance(data, Mapping):
+        raise ComponentLoadError(
+            f"a component spec must be a mapping with 'provider' and 'config', got {type(data).__name__}"
+        )
+    data = dict(data)
+    if "kind" not in data and "component_type" in data:
+        autogen_type = data["component_type"]
+        data["kind"] = AUTOGEN_COMPONENT_TYPES.get(autogen_type, autogen_type)
+    try:
+        return ComponentModel.model_validate(data)
+    except ValidationError as exc:
+        raise ComponentLoadError(
+            "invalid component spec:\n" + format_validation_error(exc)
+        ) from exc
+
+
+def _parse_text(text: str, *, source: str) -> Any:
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ComponentLoadError(
+                f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from exc
+    try:
+        import yaml
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ComponentLoadError(
+            f"{source} looks like YAML, which needs PyYAML: pip install 'retinue[yaml]'"
+        ) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ComponentLoadError(f"{source} is not valid YAML: {exc}") from exc
+
+
+def load_component(
+    spec: ComponentModel | Mapping[str, Any] | str | Path,
+    expected: type[T] | None = None,
+    *,
+    registry: Any = None,
+) -> T:
+    """Create the object a spec describes.
+
+    Args:
+        spec: a :class:`ComponentModel`, a mapping, JSON or YAML text, or a file path.
+        expected: a class the result must be an instance of.
+        registry: the registry to resolve providers in (default: the process-wide one).
+
+    Raises:
+        ComponentLoadError: the spec is malformed, names an unknown provider, fails
+            validation (the message names the field path) or builds the wrong type.
+        SecretNotFoundError: a ``{"env": ...}`` secret is not set.
+    """
+    model = parse_spec(spec)
+    if registry is None:
+        from .registry import get_registry
+
+        registry = get_registry()
+    if model.kind is not None and model.kind not in KINDS:
+        raise ComponentLoadError(
+            f"unknown component kind {model.kind!r} in spec for provider {model.provider!r}; "
+            f"expected one of: {', '.join(KINDS)}"
+        )
+    try:
+        target = registry.load(model.kind, model.provider)
+    except RetinueError as exc:
+        raise ComponentLoadError(f"cannot load component: {exc}") from exc
+    if not (isinstance(target, type) and issubclass(target, Component)):
+        raise ComponentLoadError(
+            f"provider {model.provider!r} resolves to {target!r}, which is not a retinue "
+            "Component and cannot be built from a spec"
+        )
+    version = model.version or 1
+    try:
+        if version < target.component_version:
+            obj = target._from_config_past_version(model.config, version)
+        elif version > target.component_version:
+            raise ComponentLoadError(
+                f"the spec for {model.provider!r} has config version {version}, newer than "
+                f"the installed {target.__name__} supports ({target.component_version}); "
+                "upgrade the plugin that provides it"
+            )
+        else:
+            try:
+                config = target.component_config_schema.model_validate(model.config)
+            except ValidationError as exc:
+                raise ComponentLoadError(
+                    f"invalid config for {model.provider!r} ({target.__name__}):\n"
+                    + format_validation_error(exc)
+                ) from exc
+            obj = target._from_config(config)
+    except ComponentLoadError:
+        raise
+    except RetinueError:
+        raise
+    except Exception as exc:
+        raise ComponentLoadError(
+            f"{target.__name__} could not be built from its spec: {type(exc).__name__}: {exc}"
+        ) from exc
+    if expected is not None and not isinstance(obj, expected):
+        raise ComponentLoadError(
+            f"the spec for {model.provider!r} builds a {type(obj).__name__}, "
+            f"but a {expected.__name__} was expected"
+        )
+    return cast(T, obj)

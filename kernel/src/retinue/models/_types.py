@@ -1,0 +1,181 @@
+"""LLM message types and model-call results, shared by every model client."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import NotRequired, TypedDict
+
+__all__ = [
+    "AssistantMessage",
+    "ChatCompletionTokenLogprob",
+    "CreateResult",
+    "FinishReason",
+    "FunctionCall",
+    "FunctionExecutionResult",
+    "FunctionExecutionResultMessage",
+    "Image",
+    "LLMMessage",
+    "RequestUsage",
+    "SystemMessage",
+    "TopLogprob",
+    "UserMessage",
+]
+
+
+class Image(BaseModel):
+    """An image as base64 data with its MIME type (no imaging library needed).
+
+    >>> Image.from_bytes(b"\\x89PNG...", "image/png").data_uri[:22]
+    'data:image/png;base64,'
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["Image"] = "Image"
+    data: str = Field(description="base64-encoded image bytes")
+    mime_type: str = "image/png"
+
+    @classmethod
+    def from_bytes(cls, data: bytes, mime_type: str = "image/png") -> Image:
+        return cls(data=base64.b64encode(data).decode("ascii"), mime_type=mime_type)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Image:
+        path = Path(path)
+        mime = mimetypes.guess_type(path.name)[0] or "image/png"
+        return cls.from_bytes(path.read_bytes(), mime)
+
+    @classmethod
+    def from_data_uri(cls, uri: str) -> Image:
+        header, _, payload = uri.partition(",")
+        mime = header.removeprefix("data:").split(";", 1)[0] or "image/png"
+        return cls(data=payload, mime_type=mime)
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:{self.mime_type};base64,{self.data}"
+
+    def to_bytes(self) -> bytes:
+        return base64.b64decode(self.data)
+
+
+class FunctionCall(BaseModel):
+    """A tool call requested by a model; ``arguments`` is the raw JSON text the model produced."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+class SystemMessage(BaseModel):
+    """Instructions for the model from the application."""
+
+    content: str
+    type: Literal["SystemMessage"] = "SystemMessage"
+
+
+class UserMessage(BaseModel):
+    """Input from a user or another agent; ``source`` names who said it."""
+
+    content: str | list[str | Image]
+    source: str = "user"
+    type: Literal["UserMessage"] = "UserMessage"
+
+
+class AssistantMessage(BaseModel):
+    """A model's earlier reply: text or tool calls, with optional reasoning ``thought``."""
+
+    content: str | list[FunctionCall]
+    thought: str | None = None
+    source: str = "assistant"
+    type: Literal["AssistantMessage"] = "AssistantMessage"
+
+
+class FunctionExecutionResult(BaseModel):
+    """The result of one tool call, matched to it by ``call_id``."""
+
+    content: str
+    name: str
+    call_id: str
+    is_error: bool = False
+
+
+class FunctionExecutionResultMessage(BaseModel):
+    """Results of the tool calls of the preceding assistant message."""
+
+    content: list[FunctionExecutionResult]
+    type: Literal["FunctionExecutionResultMessage"] = "FunctionExecutionResultMessage"
+
+
+LLMMessage = Annotated[
+    Union[SystemMessage, UserMessage, AssistantMessage, FunctionExecutionResultMessage],
+    Field(discriminator="type"),
+]
+"""Any message a model client accepts, discriminated by ``type``."""
+
+
+class RequestUsage(BaseModel):
+    """Token counts of one call (or a running total)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __add__(self, other: RequestUsage) -> RequestUsage:
+        return RequestUsage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_prompt_tokens=self.cached_prompt_tokens + other.cached_prompt_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+        )
+
+
+FinishReason = Literal["stop", "length", "function_calls", "content_filter", "unknown"]
+
+
+class TopLogprob(BaseModel):
+    logprob: float
+    bytes: list[int] | None = None
+
+
+class ChatCompletionTokenLogprob(BaseModel):
+    token: str
+    logprob: float
+    top_logprobs: list[TopLogprob] | None = None
+    bytes: list[int] | None = None
+
+
+class CreateResult(BaseModel):
+    """What a model call returns: text or tool calls, why it stopped, and its usage."""
+
+    finish_reason: FinishReason
+    content: str | list[FunctionCall]
+    usage: RequestUsage = Field(default_factory=RequestUsage)
+    cached: bool = False
+    logprobs: list[ChatCompletionTokenLogprob] | None = None
+    thought: str | None = None
+
+
+class _ModelInfoBase(TypedDict):
+    vision: bool
+    function_calling: bool
+    json_output: bool
+    family: str
+
+
+class ModelInfo(_ModelInfoBase):
+    """What a model can do; clients use it to refuse or adapt requests.
+
+    ``family`` is one of :class:`ModelFamily`'s values or any string.
+    """
+
+    structured_output: NotRequired[bool]
+    multiple_system_messages: NotRequired[bool]
+    context_window: NotRequired[int]
+
