@@ -20,7 +20,10 @@ _EXPORTS: dict[str, str] = {
         for name in (
             "AgentNotFoundError", "CancelledError", "CantHandleError", "CodeExecutionError",
             "ComponentError", "ComponentLoadError", "ConfigurationError", "MessageDroppedError",
-            "ModelClientError", "PluginError", "ProviderConflictError", "ProviderNotFoundError",
+            "ModelAuthenticationError", "ModelClientError", "ModelConnectionError",
+            "ModelContentFilterError", "ModelNotFoundError", "ModelRateLimitError",
+            "ModelResponseError", "ModelTimeoutError", "PluginError", "ProviderConflictError",
+            "ProviderNotFoundError",
             "RetinueError", "RuntimeClosedError", "SecretNotFoundError", "SerializationError",
             "TerminatedError", "ToolError", "UndeliverableError",
         )

@@ -16,7 +16,14 @@ __all__ = [
     "ComponentLoadError",
     "ConfigurationError",
     "MessageDroppedError",
+    "ModelAuthenticationError",
     "ModelClientError",
+    "ModelConnectionError",
+    "ModelContentFilterError",
+    "ModelNotFoundError",
+    "ModelRateLimitError",
+    "ModelResponseError",
+    "ModelTimeoutError",
     "PluginError",
     "ProviderConflictError",
     "ProviderNotFoundError",
@@ -67,6 +74,99 @@ class SecretNotFoundError(ComponentLoadError):
 
 class ModelClientError(RetinueError):
     """A model provider call failed.  Plugins subclass this per failure (auth, rate limit, ...)."""
+
+
+class _ModelCallError(ModelClientError):
+    """Shared shape of the model-call errors below.
+
+    Each names the provider and the model so a failure deep inside a team run says
+    which entry of the spec to fix.  Messages never contain credentials: callers
+    pass a description of what happened, not the raw request.
+
+    Example::
+
+        raise ModelAuthenticationError(
+            "the API key was rejected (HTTP 401)",
+            provider="openai", model="gpt-4o",
+            todo="set OPENAI_API_KEY to a valid key",
+        )
+    """
+
+    default_todo = "check the model client's configuration"
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        provider: str,
+        model: str,
+        todo: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        self.what = what
+        self.provider = provider
+        self.model = model
+        self.todo = todo or self.default_todo
+        self.status_code = status_code
+        super().__init__(f"provider {provider!r}, model {model!r}: {what} \u2014 {self.todo}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only arguments do not survive the default exception pickling.
+        kwargs = {
+            "provider": self.provider,
+            "model": self.model,
+            "todo": self.todo,
+            "status_code": self.status_code,
+        }
+        return (_rebuild_model_error, (type(self), self.what, kwargs))
+
+
+def _rebuild_model_error(
+    cls: type[_ModelCallError], what: str, kwargs: dict[str, object]
+) -> _ModelCallError:
+    return cls(what, **kwargs)  # type: ignore[arg-type]
+
+
+class ModelAuthenticationError(_ModelCallError):
+    """The provider rejected the credentials (HTTP 401/403) or none were given."""
+
+    default_todo = "check the API key (or token) configured for this model client"
+
+
+class ModelNotFoundError(_ModelCallError):
+    """The provider does not know the model or deployment (HTTP 404)."""
+
+    default_todo = "check the model (or deployment) name and that your account can use it"
+
+
+class ModelRateLimitError(_ModelCallError):
+    """The provider kept answering 429 after every retry."""
+
+    default_todo = "wait and retry, raise max_retries, or lower the request rate"
+
+
+class ModelTimeoutError(_ModelCallError):
+    """The provider did not answer within the client's timeout."""
+
+    default_todo = "raise the client's timeout or check that the server is responsive"
+
+
+class ModelContentFilterError(_ModelCallError):
+    """The provider refused the request or response under its content policy."""
+
+    default_todo = "rephrase the request; the provider's content filter blocked it"
+
+
+class ModelConnectionError(_ModelCallError):
+    """The provider could not be reached, or dropped the connection, after every retry."""
+
+    default_todo = "check base_url/endpoint and the network, then retry"
+
+
+class ModelResponseError(_ModelCallError):
+    """The provider's answer was malformed, truncated, or a server error (HTTP 5xx/4xx)."""
+
+    default_todo = "retry; if it persists, report the response to the provider"
 
 
 class ToolError(RetinueError):

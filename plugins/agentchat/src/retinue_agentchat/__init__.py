@@ -1,0 +1,1 @@
+"""retinue-agentchat: preset agents, teams, termination conditions and the Console."""
