@@ -18,7 +18,7 @@ _EXPORTS: dict[str, str] = {
     **{
         name: "retinue._errors"
         for name in (
-            "AgentNotFoundError", "CancelledError", "CantHandleError", "CodeExecutionError",
+            "AgentCreationError", "AgentNotFoundError", "CancelledError", "CantHandleError", "CodeExecutionError",
             "ComponentError", "ComponentLoadError", "ConfigurationError", "MessageDroppedError",
             "ModelAuthenticationError", "ModelClientError", "ModelConnectionError",
             "ModelContentFilterError", "ModelNotFoundError", "ModelRateLimitError",
@@ -45,6 +45,24 @@ _EXPORTS: dict[str, str] = {
     "Secret": "retinue._secrets",
     "secret_from_env": "retinue._secrets",
     "secret_value": "retinue._secrets",
+    # agent runtime
+    "AgentId": "retinue.runtime",
+    "TopicId": "retinue.runtime",
+    "DefaultTopicId": "retinue.runtime",
+    "AgentRuntime": "retinue.runtime",
+    "InProcessRuntime": "retinue.runtime",
+    "SingleThreadedAgentRuntime": "retinue.runtime",
+    "RoutedAgent": "retinue.runtime",
+    "BaseAgent": "retinue.runtime",
+    "MessageContext": "retinue.runtime",
+    "message_handler": "retinue.runtime",
+    "event": "retinue.runtime",
+    "rpc": "retinue.runtime",
+    "TypeSubscription": "retinue.runtime",
+    "TypePrefixSubscription": "retinue.runtime",
+    "DefaultSubscription": "retinue.runtime",
+    "default_subscription": "retinue.runtime",
+    "type_subscription": "retinue.runtime",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -71,3 +89,22 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .components import KINDS, Component, ComponentModel, dump_component, load_component
     from .plugins import get_plugin_manager
     from .registry import create, get_registry
+    from .runtime import (
+        AgentId,
+        AgentRuntime,
+        BaseAgent,
+        DefaultSubscription,
+        DefaultTopicId,
+        InProcessRuntime,
+        MessageContext,
+        RoutedAgent,
+        SingleThreadedAgentRuntime,
+        TopicId,
+        TypePrefixSubscription,
+        TypeSubscription,
+        default_subscription,
+        event,
+        message_handler,
+        rpc,
+        type_subscription,
+    )

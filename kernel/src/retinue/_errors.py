@@ -8,6 +8,7 @@ wrong, with which input, and what to do about it.
 from __future__ import annotations
 
 __all__ = [
+    "AgentCreationError",
     "AgentNotFoundError",
     "CancelledError",
     "CantHandleError",
@@ -187,6 +188,10 @@ class UndeliverableError(RetinueError):
 
 class AgentNotFoundError(UndeliverableError, LookupError):
     """No agent type is registered under the recipient's type."""
+
+
+class AgentCreationError(UndeliverableError):
+    """The factory registered for an agent type raised while creating the recipient."""
 
 
 class CantHandleError(RetinueError):

@@ -34,23 +34,32 @@ schema (a pydantic model) and implementing ``_to_config`` and ``_from_config``::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, PydanticSerializationError, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from ._errors import ComponentError, ComponentLoadError, RetinueError
 
 __all__ = [
     "AUTOGEN_COMPONENT_TYPES",
     "KINDS",
+    "TRUST_CODE_ENV",
     "Component",
     "ComponentModel",
+    "code_specs_trusted",
     "dump_component",
     "format_validation_error",
+    "import_reference",
     "load_component",
     "parse_spec",
+    "require_trusted_code",
 ]
 
 KINDS: tuple[str, ...] = (
@@ -77,11 +86,98 @@ AUTOGEN_COMPONENT_TYPES: dict[str, str] = {
     "termination": "termination",
     "code_executor": "code_executor",
     "memory": "memory",
+    "replay_chat_completion_client": "model_client",  # AutoGen's ReplayChatCompletionClient
 }
 """AutoGen's ``component_type`` values mapped onto retinue kinds."""
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
 T = TypeVar("T")
+
+TRUST_CODE_ENV = "RETINUE_TRUST_CODE_SPECS"
+"""Set to ``1`` to trust every spec that carries code (e.g. a ``FunctionTool``'s source)."""
+
+
+@dataclass(frozen=True)
+class _LoadOptions:
+    registry: Any
+    trust_code: bool
+    allow_imports: tuple[str, ...]
+
+
+# Set while a spec loads, so components that load nested specs (teams, combined
+# conditions, workbenches) resolve them in the same registry with the same trust.
+_LOAD_OPTIONS: ContextVar[_LoadOptions | None] = ContextVar("retinue_load_options", default=None)
+
+
+def code_specs_trusted() -> bool:
+    """Whether the spec being loaded may run code it carries.
+
+    True inside ``load_component(..., trust_code=True)`` or with ``RETINUE_TRUST_CODE_SPECS=1``.
+    """
+    options = _LOAD_OPTIONS.get()
+    if options is not None and options.trust_code:
+        return True
+    return os.environ.get(TRUST_CODE_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def require_trusted_code(what: str) -> None:
+    """Refuse to go on unless code in specs is trusted (see :func:`code_specs_trusted`).
+
+    ``what`` describes the code, e.g. ``"FunctionTool 'add' carries Python source"``.
+    """
+    if not code_specs_trusted():
+        raise ComponentLoadError(
+            f"refusing to load a spec that runs code: {what}, which would be executed on "
+            "load. Load it only if you trust where it came from, with "
+            f"load_component(spec, trust_code=True) or by setting {TRUST_CODE_ENV}=1"
+        )
+
+
+def import_reference(path: str, what: str) -> Any:
+    """Import the ``package.module:attr`` a spec names, if its module is allowed.
+
+    Allowed means listed in ``load_component(..., allow_imports=[...])`` or in
+    ``RETINUE_COMPONENT_ALLOWLIST`` (the same rule the registry applies to providers).
+    ``what`` names the referrer for the error, e.g. ``"FunctionTool 'add'"``.
+    """
+    options = _LOAD_OPTIONS.get()
+    if options is None:
+        from .registry import get_registry
+
+        options = _LoadOptions(get_registry(), False, ())
+    module = path.partition(":")[0]
+    try:
+        return options.registry.load(None, path, allow_imports=list(options.allow_imports))
+    except RetinueError as exc:
+        raise ComponentLoadError(
+            f"{what} refers to {path!r}, which is imported only from trusted modules; "
+            f"allow it with load_component(spec, allow_imports=[{module!r}]) or "
+            f"RETINUE_COMPONENT_ALLOWLIST={module} (the reference must look like "
+            f"'package.module:function')"
+        ) from exc
+
+
+@contextmanager
+def _load_options(
+    registry: Any, trust_code: bool | None, allow_imports: Sequence[str] | None
+) -> Iterator[_LoadOptions]:
+    outer = _LOAD_OPTIONS.get()
+    if registry is None:
+        if outer is not None:
+            registry = outer.registry
+        else:
+            from .registry import get_registry
+
+            registry = get_registry()
+    if trust_code is None:
+        trust_code = outer.trust_code if outer is not None else False
+    allowed = (*(outer.allow_imports if outer is not None else ()), *(allow_imports or ()))
+    options = _LoadOptions(registry, trust_code, allowed)
+    token = _LOAD_OPTIONS.set(options)
+    try:
+        yield options
+    finally:
+        _LOAD_OPTIONS.reset(token)
 
 
 class ComponentModel(BaseModel):
@@ -183,10 +279,17 @@ class Component(Generic[ConfigT]):
 
     @classmethod
     def load_component(
-        cls: type[T], spec: ComponentModel | Mapping[str, Any] | str | Path, expected: type[Any] | None = None
+        cls: type[T],
+        spec: ComponentModel | Mapping[str, Any] | str | Path,
+        expected: type[Any] | None = None,
+        **options: Any,
     ) -> T:
-        """Load a spec, checking the result is an instance of ``expected`` (default: ``cls``)."""
-        return cast(T, load_component(spec, expected=expected or cls))
+        """Load a spec, checking the result is an instance of ``expected`` (default: ``cls``).
+
+        ``options`` are those of :func:`load_component` (``registry``, ``trust_code``,
+        ``allow_imports``).
+        """
+        return cast(T, load_component(spec, expected=expected or cls, **options))
 
 
 def _doc_head(cls: type) -> str | None:
@@ -224,12 +327,16 @@ def parse_spec(spec: ComponentModel | Mapping[str, Any] | str | Path) -> Compone
         data = _parse_text(spec, source="<string>")
     if not isinstance(data, Mapping):
         raise ComponentLoadError(
-            f"a component spec must be a mapping with 'provider' and 'config', got {type(data).__name__}"
+            "a component spec must be a mapping with 'provider' and 'config', "
+            f"got {type(data).__name__}"
         )
     data = dict(data)
     if "kind" not in data and "component_type" in data:
         autogen_type = data["component_type"]
         data["kind"] = AUTOGEN_COMPONENT_TYPES.get(autogen_type, autogen_type)
+    if data.get("component_version") is not None:
+        # AutoGen writes the config version there; its ``version`` is the spec format's.
+        data["version"] = data["component_version"]
     try:
         return ComponentModel.model_validate(data)
     except ValidationError as exc:
@@ -264,13 +371,21 @@ def load_component(
     expected: type[T] | None = None,
     *,
     registry: Any = None,
+    trust_code: bool | None = None,
+    allow_imports: Sequence[str] | None = None,
 ) -> T:
     """Create the object a spec describes.
 
     Args:
         spec: a :class:`ComponentModel`, a mapping, JSON or YAML text, or a file path.
         expected: a class the result must be an instance of.
-        registry: the registry to resolve providers in (default: the process-wide one).
+        registry: the registry to resolve providers in (default: the one of the load this
+            call is nested in, else the process-wide one).
+        trust_code: allow specs that carry code (a ``FunctionTool``'s source) to run it.
+            Default: inherited from an enclosing load, else False unless
+            ``RETINUE_TRUST_CODE_SPECS=1``.
+        allow_imports: module prefixes whose dotted paths a spec may name as its provider
+            although no plugin registered them (see ``RETINUE_COMPONENT_ALLOWLIST``).
 
     Raises:
         ComponentLoadError: the spec is malformed, names an unknown provider, fails
@@ -278,17 +393,23 @@ def load_component(
         SecretNotFoundError: a ``{"env": ...}`` secret is not set.
     """
     model = parse_spec(spec)
-    if registry is None:
-        from .registry import get_registry
+    with _load_options(registry, trust_code, allow_imports) as options:
+        return _build(model, expected, options)
 
-        registry = get_registry()
+
+def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOptions) -> T:
     if model.kind is not None and model.kind not in KINDS:
         raise ComponentLoadError(
             f"unknown component kind {model.kind!r} in spec for provider {model.provider!r}; "
             f"expected one of: {', '.join(KINDS)}"
         )
     try:
-        target = registry.load(model.kind, model.provider)
+        if options.allow_imports:
+            target = options.registry.load(
+                model.kind, model.provider, allow_imports=list(options.allow_imports)
+            )
+        else:
+            target = options.registry.load(model.kind, model.provider)
     except RetinueError as exc:
         raise ComponentLoadError(f"cannot load component: {exc}") from exc
     if not (isinstance(target, type) and issubclass(target, Component)):
@@ -315,8 +436,6 @@ def load_component(
                     + format_validation_error(exc)
                 ) from exc
             obj = target._from_config(config)
-    except ComponentLoadError:
-        raise
     except RetinueError:
         raise
     except Exception as exc:

@@ -21,6 +21,7 @@ from ._contracts import (
     TerminationCondition,
     validate_agent_name,
 )
+from ._memory import ListMemory, ListMemoryConfig
 from ._messages import (
     BaseAgentEvent,
     BaseChatMessage,
@@ -45,6 +46,12 @@ from ._messages import (
     load_chat_message,
     message_types,
 )
+from ._model_contexts import (
+    BufferedChatCompletionContext,
+    HeadAndTailChatCompletionContext,
+    TokenLimitedChatCompletionContext,
+    UnboundedChatCompletionContext,
+)
 
 __all__ = [
     "AndTerminationCondition",
@@ -52,11 +59,15 @@ __all__ = [
     "BaseChatMessage",
     "BaseMessage",
     "BaseTextChatMessage",
+    "BufferedChatCompletionContext",
     "ChatAgent",
     "ChatCompletionContext",
     "CodeExecutionEvent",
     "CodeGenerationEvent",
     "HandoffMessage",
+    "HeadAndTailChatCompletionContext",
+    "ListMemory",
+    "ListMemoryConfig",
     "Memory",
     "MemoryContent",
     "MemoryQueryEvent",
@@ -75,9 +86,11 @@ __all__ = [
     "TerminationCondition",
     "TextMessage",
     "ThoughtEvent",
+    "TokenLimitedChatCompletionContext",
     "ToolCallExecutionEvent",
     "ToolCallRequestEvent",
     "ToolCallSummaryMessage",
+    "UnboundedChatCompletionContext",
     "UpdateContextResult",
     "UserInputRequestedEvent",
     "load_chat_message",

@@ -1,6 +1,14 @@
 """Tool and workbench contracts, and the kernel's builtin tools."""
 
 from ._base import ParametersSchema, Tool, ToolSchema
+from ._base_tool import BaseStreamTool, BaseTool
+from ._function_tool import Alias, FunctionTool, FunctionToolConfig, ImportFromModule
+from ._static_workbench import (
+    StaticStreamWorkbench,
+    StaticWorkbench,
+    StaticWorkbenchConfig,
+    ToolOverride,
+)
 from ._workbench import (
     ImageResultContent,
     StreamWorkbench,
@@ -10,11 +18,21 @@ from ._workbench import (
 )
 
 __all__ = [
+    "Alias",
+    "BaseStreamTool",
+    "BaseTool",
+    "FunctionTool",
+    "FunctionToolConfig",
     "ImageResultContent",
+    "ImportFromModule",
     "ParametersSchema",
+    "StaticStreamWorkbench",
+    "StaticWorkbench",
+    "StaticWorkbenchConfig",
     "StreamWorkbench",
     "TextResultContent",
     "Tool",
+    "ToolOverride",
     "ToolResult",
     "ToolSchema",
     "Workbench",

@@ -1,0 +1,214 @@
+"""Tests of {{ cookiecutter.__distribution }}: the kernel's conformance suite for its kind,
+its own behaviour, and that retinue discovers the installed plugin."""
+{%- set P = cookiecutter.__class_prefix %}
+{%- set KIND = cookiecutter.kind %}
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import retinue
+{%- if KIND == "model_client" %}
+from retinue.models import UserMessage
+from retinue.testing import ModelClientConformance
+
+from {{ cookiecutter.__package }} import {{ P }}ChatCompletionClient
+
+
+class TestConformance(ModelClientConformance):
+    @pytest.fixture
+    def model_client(self) -> {{ P }}ChatCompletionClient:
+        return {{ P }}ChatCompletionClient()
+
+
+async def test_answers_with_the_prefixed_user_message() -> None:
+    client = {{ P }}ChatCompletionClient(prefix="echo: ")
+    result = await client.create([UserMessage(content="hi there", source="user")])
+    assert result.content == "echo: hi there"
+    assert client.total_usage().completion_tokens == 3
+{%- elif KIND == "tool" %}
+from retinue import CancellationToken
+from retinue.testing import ToolConformance, WorkbenchConformance
+
+from {{ cookiecutter.__package }} import {{ P }}WordCountTool, {{ P }}Workbench
+
+
+class TestToolConformance(ToolConformance):
+    @pytest.fixture
+    def tool(self) -> {{ P }}WordCountTool:
+        return {{ P }}WordCountTool()
+
+    @pytest.fixture
+    def valid_args(self) -> dict[str, Any]:
+        return {"text": "three little words"}
+
+    @pytest.fixture
+    def invalid_args(self) -> dict[str, Any]:
+        return {"text": 42}
+
+
+class TestWorkbenchConformance(WorkbenchConformance):
+    @pytest.fixture
+    def workbench(self) -> {{ P }}Workbench:
+        return {{ P }}Workbench()
+
+    @pytest.fixture
+    def tool_call(self) -> tuple[str, dict[str, Any]]:
+        return {{ P }}WordCountTool().name, {"text": "three little words"}
+
+
+async def test_counts_words() -> None:
+    assert await {{ P }}WordCountTool().run_json({"text": "one two  three"}, CancellationToken()) == 3
+{%- elif KIND == "code_executor" %}
+from retinue.code import CodeBlock
+from retinue.testing import CodeExecutorConformance
+
+from {{ cookiecutter.__package }} import {{ P }}CodeExecutor
+
+
+class TestConformance(CodeExecutorConformance):
+    @pytest.fixture
+    def code_executor(self) -> {{ P }}CodeExecutor:
+        return {{ P }}CodeExecutor(timeout=5)
+
+
+async def test_runs_shell_and_stops_at_the_first_failure() -> None:
+    executor = {{ P }}CodeExecutor(timeout=30)
+    result = await executor.execute_code_blocks(
+        [
+            CodeBlock(code="echo first", language="sh"),
+            CodeBlock(code="exit 3", language="sh"),
+            CodeBlock(code="echo never", language="sh"),
+        ]
+    )
+    assert result.exit_code == 3
+    assert "first" in result.output and "never" not in result.output
+{%- elif KIND == "runtime" %}
+from dataclasses import dataclass
+
+from retinue.runtime import AgentId, MessageContext, RoutedAgent, rpc
+from retinue.testing import RuntimeConformance
+
+from {{ cookiecutter.__package }} import {{ P }}Runtime
+
+
+class TestConformance(RuntimeConformance):
+    @pytest.fixture
+    def runtime_factory(self) -> Any:
+        async def make(**options: Any) -> {{ P }}Runtime:
+            return {{ P }}Runtime(**options)
+
+        return make
+
+
+@dataclass
+class Ping:
+    text: str
+
+
+class Echo(RoutedAgent):
+    def __init__(self) -> None:
+        super().__init__("echoes pings")
+
+    @rpc
+    async def on_ping(self, message: Ping, ctx: MessageContext) -> str:
+        return message.text
+
+
+async def test_counts_the_messages_it_sends() -> None:
+    runtime = {{ P }}Runtime()
+    await Echo.register(runtime, "echo", Echo)
+    runtime.start()
+    assert await runtime.send_message(Ping("hi"), AgentId("echo", "default")) == "hi"
+    await runtime.stop_when_idle()
+    assert runtime.sent_count == 1
+{%- elif KIND == "agent" %}
+from retinue.testing import AgentConformance
+
+from {{ cookiecutter.__package }} import {{ P }}EchoAgent
+
+
+class TestConformance(AgentConformance):
+    @pytest.fixture
+    def agent(self) -> {{ P }}EchoAgent:
+        return {{ P }}EchoAgent(prefix="echo: ")
+
+
+async def test_echoes_the_task() -> None:
+    result = await {{ P }}EchoAgent(prefix="echo: ").run(task="hello")
+    assert result.messages[-1].to_text() == "echo: hello"
+{%- elif KIND == "team" %}
+from retinue.testing import ScriptedChatAgent, TeamConformance
+
+from {{ cookiecutter.__package }} import {{ P }}RoundRobinTeam
+
+
+class TestConformance(TeamConformance):
+    @pytest.fixture
+    def team(self) -> {{ P }}RoundRobinTeam:
+        return {{ P }}RoundRobinTeam([ScriptedChatAgent("a", ["hi"]), ScriptedChatAgent("b", ["ok"])])
+
+
+async def test_one_round_by_default() -> None:
+    team = {{ P }}RoundRobinTeam([ScriptedChatAgent("a", ["hi"]), ScriptedChatAgent("b", ["ok"])])
+    result = await team.run(task="go")
+    assert [message.source for message in result.messages] == ["user", "a", "b"]
+{%- elif KIND == "termination" %}
+from retinue.chat import TextMessage
+from retinue.testing import TerminationConditionConformance
+
+from {{ cookiecutter.__package }} import {{ P }}KeywordTermination
+
+
+class TestConformance(TerminationConditionConformance):
+    @pytest.fixture
+    def condition(self) -> {{ P }}KeywordTermination:
+        return {{ P }}KeywordTermination(keyword="DONE")
+
+    @pytest.fixture
+    def firing_messages(self) -> list[TextMessage]:
+        return [TextMessage(content="All DONE.", source="writer")]
+
+    @pytest.fixture
+    def quiet_messages(self) -> list[TextMessage]:
+        return [TextMessage(content="Still working.", source="writer")]
+
+
+async def test_fires_only_on_the_keyword() -> None:
+    condition = {{ P }}KeywordTermination(keyword="STOP")
+    assert await condition([TextMessage(content="go on", source="a")]) is None
+    stop = await condition([TextMessage(content="please STOP", source="a")])
+    assert stop is not None and "STOP" in stop.content
+{%- endif %}
+
+{%- set KIND_NAMES = {
+    "model_client": ["model_client"], "tool": ["tool", "workbench"],
+    "code_executor": ["code_executor"], "runtime": ["runtime"], "agent": ["agent"],
+    "team": ["team"], "termination": ["termination"],
+} %}
+
+
+def test_the_plugin_is_discovered_and_loads() -> None:
+    record = retinue.get_plugin_manager().get_record("{{ cookiecutter.plugin_name }}")
+    assert record.status == "ok", record.error
+    assert record.distribution == "{{ cookiecutter.__distribution }}"
+
+
+@pytest.mark.parametrize("kind", {{ KIND_NAMES[KIND] }})
+def test_its_providers_are_registered(kind: str) -> None:
+    info = retinue.get_registry().get(kind, "{{ cookiecutter.plugin_name }}")
+    assert info.distribution == "{{ cookiecutter.__distribution }}"
+
+
+def test_retinue_plugins_lists_it_as_ok() -> None:
+    listing = subprocess.run(
+        [sys.executable, "-c", "from retinue.cli import main; raise SystemExit(main())",
+         "plugins", "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    mine = [p for p in json.loads(listing.stdout) if p["name"] == "{{ cookiecutter.plugin_name }}"]
+    assert mine and mine[0]["status"] == "ok", listing.stdout

@@ -1,0 +1,47 @@
+"""Context variables the runtime sets while agents are created and handlers run."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._ids import AgentId
+
+__all__ = ["HandlerFrame", "current_agent_id", "handler_chain", "instantiation_context"]
+
+
+class HandlerFrame:
+    """One agent handler that is running (and possibly awaiting) in the current call chain.
+
+    ``active`` turns false when the handler returns, so a task that was spawned inside
+    the handler and outlives it is no longer treated as part of the chain.
+    """
+
+    __slots__ = ("active", "agent_id")
+
+    def __init__(self, agent_id: AgentId) -> None:
+        self.agent_id = agent_id
+        self.active = True
+
+
+# The handlers awaiting each other along the current RPC chain, outermost first.
+handler_chain: ContextVar[tuple[HandlerFrame, ...]] = ContextVar(
+    "retinue_handler_chain", default=()
+)
+
+# (runtime, agent id) while a factory runs, so BaseAgent.__init__ can bind itself.
+instantiation_context: ContextVar[tuple[Any, AgentId] | None] = ContextVar(
+    "retinue_agent_instantiation", default=None
+)
+
+
+def current_agent_id() -> AgentId | None:
+    """The id of the agent whose handler is running in this context, if any."""
+    chain = handler_chain.get()
+    return chain[-1].agent_id if chain else None
+
+
+def chain_contains(chain: tuple[HandlerFrame, ...], agent_id: AgentId) -> bool:
+    """Whether ``agent_id`` has a handler awaiting further up this chain."""
+    return any(frame.active and frame.agent_id == agent_id for frame in chain)

@@ -1,0 +1,320 @@
+"""``ScriptedChatCompletionClient``: a model client that answers from a script, for tests."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, Field, ValidationError
+
+from .._errors import CancelledError, ConfigurationError, ModelClientError
+from ..cancellation import CancellationToken
+from ..components import format_validation_error
+from ..models import (
+    ChatCompletionClient,
+    CreateResult,
+    FunctionCall,
+    Image,
+    LLMMessage,
+    ModelInfo,
+    RequestUsage,
+    ToolChoice,
+    validate_model_info,
+)
+from ..tools import Tool, ToolSchema
+
+__all__ = [
+    "ScriptExhaustedError",
+    "ScriptedChatCompletionClient",
+    "ScriptedChatCompletionClientConfig",
+    "ScriptedReply",
+    "ScriptedRequest",
+    "estimate_tokens",
+]
+
+ScriptedReply = str | CreateResult | list[FunctionCall] | list[str]
+"""One scripted answer: text, a full ``CreateResult``, tool calls, or the chunks of a stream."""
+
+_DEFAULT_CONTEXT_WINDOW = 8192
+
+DEFAULT_MODEL_INFO: ModelInfo = {
+    "vision": True,
+    "function_calling": True,
+    "json_output": True,
+    "structured_output": True,
+    "family": "unknown",
+    "context_window": _DEFAULT_CONTEXT_WINDOW,
+}
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_CHUNK = re.compile(r"\s*\S+\s*|\s+")
+_IMAGE_TOKENS = 85  # what one low-detail image costs with OpenAI; any fixed number will do
+
+
+class ScriptExhaustedError(ModelClientError):
+    """The scripted client was called more often than its script has replies."""
+
+
+def estimate_tokens(text: str) -> int:
+    """A deterministic, offline token estimate: words and punctuation marks."""
+    return len(_TOKEN.findall(text))
+
+
+def _message_tokens(message: LLMMessage) -> int:
+    content = message.content
+    if isinstance(content, str):
+        return 3 + estimate_tokens(content)
+    total = 3
+    for part in content:
+        if isinstance(part, str):
+            total += estimate_tokens(part)
+        elif isinstance(part, Image):
+            total += _IMAGE_TOKENS
+        else:  # FunctionCall, FunctionExecutionResult
+            total += estimate_tokens(part.model_dump_json())
+    return total
+
+
+def _schema_of(tool: Tool | ToolSchema) -> ToolSchema:
+    return tool.schema if isinstance(tool, Tool) else tool
+
+
+@dataclass
+class ScriptedRequest:
+    """One call the scripted client received, as it was made."""
+
+    messages: list[LLMMessage]
+    tools: list[ToolSchema] = field(default_factory=list)
+    tool_choice: ToolChoice = "auto"
+    json_output: bool | type[BaseModel] | None = None
+    extra_create_args: dict[str, Any] = field(default_factory=dict)
+    stream: bool = False
+
+
+class ScriptedChatCompletionClientConfig(BaseModel):
+    """The spec of a :class:`ScriptedChatCompletionClient`."""
+
+    # ``chat_completions`` is the field name of AutoGen's ReplayChatCompletionClient spec.
+    replies: list[ScriptedReply] = Field(
+        default_factory=list, validation_alias=AliasChoices("replies", "chat_completions")
+    )
+    model_info: dict[str, Any] | None = None
+    cycle: bool = False
+
+
+class ScriptedChatCompletionClient(ChatCompletionClient):
+    """A model client that returns scripted replies in order and records every request.
+
+    Each reply is text, a :class:`~retinue.models.CreateResult`, a list of
+    :class:`~retinue.models.FunctionCall` (a tool-call turn) or a list of text chunks
+    (what ``create_stream`` yields; ``create`` returns them joined).  ``create_stream``
+    splits plain text into word chunks.  Usage not given in a script is estimated.
+    When the script runs out the client raises :class:`ScriptExhaustedError`, or starts
+    over with ``cycle=True``.
+
+    >>> call = FunctionCall(id="1", name="add", arguments='{"a": 1, "b": 2}')
+    >>> client = ScriptedChatCompletionClient(["Hello!", [call], ["Str", "eamed"]])
+    """
+
+    component_provider = "scripted"
+    component_config_schema = ScriptedChatCompletionClientConfig
+
+    def __init__(
+        self,
+        replies: Sequence[ScriptedReply],
+        *,
+        model_info: ModelInfo | None = None,
+        cycle: bool = False,
+    ) -> None:
+        # Validating through the config catches a bad reply up front, with its index.
+        try:
+            self._config = ScriptedChatCompletionClientConfig(
+                replies=list(replies),
+                model_info=dict(model_info) if model_info else None,
+                cycle=cycle,
+            )
+        except ValidationError as exc:
+            raise ConfigurationError(
+                "invalid script for ScriptedChatCompletionClient (each reply is text, a "
+                "CreateResult, a list of FunctionCall or a list of text chunks):\n"
+                + format_validation_error(exc)
+            ) from exc
+        for index, reply in enumerate(self._config.replies):
+            if isinstance(reply, list) and not reply:
+                raise ConfigurationError(
+                    f"scripted reply {index} is an empty list; give text, a CreateResult, "
+                    "a list of FunctionCall or a non-empty list of text chunks"
+                )
+        self._model_info = validate_model_info(
+            dict(model_info) if model_info is not None else dict(DEFAULT_MODEL_INFO)
+        )
+        self._next = 0
+        self.requests: list[ScriptedRequest] = []
+        self._last_usage = RequestUsage()
+        self._total_usage = RequestUsage()
+
+    @property
+    def replies(self) -> list[ScriptedReply]:
+        """The script."""
+        return list(self._config.replies)
+
+    @property
+    def calls_left(self) -> int:
+        """How many replies remain before the script runs out (ignores ``cycle``)."""
+        return len(self._config.replies) - self._next
+
+    def reset(self) -> None:
+        """Rewind the script and forget recorded requests and usage."""
+        self._next = 0
+        self.requests.clear()
+        self._last_usage = RequestUsage()
+        self._total_usage = RequestUsage()
+
+    @property
+    def model_info(self) -> ModelInfo:
+        return self._model_info
+
+    @property
+    def model_name(self) -> str:
+        return "scripted"
+
+    def _take(
+        self, request: ScriptedRequest, cancellation_token: CancellationToken | None
+    ) -> ScriptedReply:
+        if cancellation_token is not None and cancellation_token.is_cancelled():
+            raise CancelledError("the model call was cancelled before it started")
+        if request.tools and not self._model_info["function_calling"]:
+            raise ModelClientError(
+                "tools were passed, but this client's model_info says function_calling=False; "
+                "set it to True in model_info or call without tools"
+            )
+        if request.json_output and not self._model_info["json_output"]:
+            raise ModelClientError(
+                "json_output was requested, but this client's model_info says "
+                "json_output=False; set it to True in model_info or call without it"
+            )
+        replies = self._config.replies
+        if self._next >= len(replies):
+            if not (self._config.cycle and replies):
+                raise ScriptExhaustedError(
+                    "ScriptedChatCompletionClient has no reply left for call "
+                    f"{len(self.requests) + 1} "
+                    f"(the script has {len(replies)}); add replies to the script or pass cycle=True"
+                )
+            self._next = 0
+        self.requests.append(request)
+        reply = replies[self._next]
+        self._next += 1
+        return reply
+
+    def _result(self, request: ScriptedRequest, reply: ScriptedReply) -> CreateResult:
+        if isinstance(reply, CreateResult):
+            result = reply
+        elif isinstance(reply, str):
+            result = CreateResult(finish_reason="stop", content=reply)
+        elif isinstance(reply[0], FunctionCall):
+            calls = [item for item in reply if isinstance(item, FunctionCall)]
+            result = CreateResult(finish_reason="function_calls", content=calls)
+        else:
+            result = CreateResult(finish_reason="stop", content="".join(map(str, reply)))
+        if result.usage == RequestUsage():
+            completion = (
+                result.content
+                if isinstance(result.content, str)
+                else json.dumps([call.model_dump() for call in result.content])
+            )
+            usage = RequestUsage(
+                prompt_tokens=self.count_tokens(request.messages, tools=request.tools),
+                completion_tokens=estimate_tokens(completion),
+            )
+            result = result.model_copy(update={"usage": usage})
+        self._last_usage = result.usage
+        self._total_usage = self._total_usage + result.usage
+        return result
+
+    def _request(
+        self,
+        messages: Sequence[LLMMessage],
+        tools: Sequence[Tool | ToolSchema],
+        tool_choice: ToolChoice,
+        json_output: bool | type[BaseModel] | None,
+        extra_create_args: Mapping[str, Any],
+        stream: bool,
+    ) -> ScriptedRequest:
+        return ScriptedRequest(
+            messages=list(messages),
+            tools=[_schema_of(tool) for tool in tools],
+            tool_choice=tool_choice,
+            json_output=json_output,
+            extra_create_args=dict(extra_create_args),
+            stream=stream,
+        )
+
+    async def create(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = (),
+        tool_choice: ToolChoice = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        request = self._request(messages, tools, tool_choice, json_output, extra_create_args, False)
+        return self._result(request, self._take(request, cancellation_token))
+
+    async def create_stream(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = (),
+        tool_choice: ToolChoice = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> AsyncGenerator[str | CreateResult, None]:
+        request = self._request(messages, tools, tool_choice, json_output, extra_create_args, True)
+        reply = self._take(request, cancellation_token)
+        if isinstance(reply, list) and all(isinstance(item, str) for item in reply):
+            chunks: list[str] = list(reply)  # type: ignore[arg-type]
+        else:
+            content = reply.content if isinstance(reply, CreateResult) else reply
+            chunks = _CHUNK.findall(content) if isinstance(content, str) else []
+        for chunk in chunks:
+            if cancellation_token is not None and cancellation_token.is_cancelled():
+                raise CancelledError("the streamed model call was cancelled")
+            yield chunk
+        yield self._result(request, reply)
+
+    async def close(self) -> None:
+        return None
+
+    def actual_usage(self) -> RequestUsage:
+        return self._last_usage
+
+    def total_usage(self) -> RequestUsage:
+        return self._total_usage
+
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
+    ) -> int:
+        tool_tokens = sum(estimate_tokens(json.dumps(_schema_of(tool))) for tool in tools)
+        return sum(_message_tokens(message) for message in messages) + tool_tokens
+
+    def remaining_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
+    ) -> int:
+        window = self._model_info.get("context_window", _DEFAULT_CONTEXT_WINDOW)
+        return window - self.count_tokens(messages, tools=tools)
+
+    def _to_config(self) -> ScriptedChatCompletionClientConfig:
+        return self._config
+
+    @classmethod
+    def _from_config(
+        cls, config: ScriptedChatCompletionClientConfig
+    ) -> ScriptedChatCompletionClient:
+        return cls(config.replies, model_info=config.model_info, cycle=config.cycle)  # type: ignore[arg-type]

@@ -1,0 +1,232 @@
+"""Workbenches over a fixed list of tools, with optional renames and re-descriptions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .._errors import CancelledError, ConfigurationError, RetinueError, ToolError
+from ..cancellation import CancellationToken
+from ..components import ComponentModel, load_component
+from ..models import Image
+from ._base import Tool, ToolSchema
+from ._base_tool import BaseStreamTool, validate_tool_name
+from ._workbench import (
+    ImageResultContent,
+    StreamWorkbench,
+    TextResultContent,
+    ToolResult,
+    Workbench,
+)
+
+__all__ = ["StaticStreamWorkbench", "StaticWorkbench", "StaticWorkbenchConfig", "ToolOverride"]
+
+logger = logging.getLogger(__name__)
+
+_NOTHING = object()
+
+
+class ToolOverride(BaseModel):
+    """A new name and/or description a workbench shows for one of its tools."""
+
+    name: str | None = None
+    description: str | None = None
+
+
+class StaticWorkbenchConfig(BaseModel):
+    """The spec of a :class:`StaticWorkbench`: its tools' specs and the overrides."""
+
+    tools: list[ComponentModel] = Field(default_factory=list)
+    tool_overrides: dict[str, ToolOverride] = Field(default_factory=dict)
+
+
+def _error_text(exc: BaseException) -> str:
+    # Our own errors already say what to do; others need their type to make sense.
+    if isinstance(exc, RetinueError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+class StaticWorkbench(Workbench):
+    """A workbench over a fixed list of tools.
+
+    ``tool_overrides`` maps a tool's own name to a :class:`ToolOverride` that renames or
+    re-describes it for the model.  ``call_tool`` never raises for a failing tool: the
+    error becomes a :class:`ToolResult` with ``is_error=True`` and a readable message.
+
+    >>> from retinue.tools import FunctionTool
+    >>> def now() -> str:
+    ...     return "noon"
+    >>> bench = StaticWorkbench([FunctionTool(now, "The time.")],
+    ...                         tool_overrides={"now": ToolOverride(name="get_time")})
+    """
+
+    component_provider = "static"
+    component_config_schema = StaticWorkbenchConfig
+
+    def __init__(
+        self, tools: Sequence[Tool], tool_overrides: Mapping[str, ToolOverride] | None = None
+    ) -> None:
+        self._tools = list(tools)
+        self._overrides = dict(tool_overrides or {})
+        by_own_name = {tool.name: tool for tool in self._tools}
+        if len(by_own_name) != len(self._tools):
+            raise ConfigurationError(
+                f"tool names must be unique in a workbench, got {[t.name for t in self._tools]}; "
+                "rename one with tool_overrides or give it another name"
+            )
+        unknown = sorted(set(self._overrides) - set(by_own_name))
+        if unknown:
+            raise ConfigurationError(
+                f"tool_overrides names {unknown}, which are not tools of this workbench; "
+                f"its tools are {sorted(by_own_name)}"
+            )
+        # shown name -> tool
+        self._by_name: dict[str, Tool] = {}
+        for tool in self._tools:
+            shown = self._shown_name(tool)
+            if shown in self._by_name:
+                raise ConfigurationError(
+                    f"after tool_overrides two tools are named {shown!r} "
+                    f"({self._by_name[shown].name!r} and {tool.name!r}); choose distinct names"
+                )
+            self._by_name[shown] = tool
+
+    def _shown_name(self, tool: Tool) -> str:
+        override = self._overrides.get(tool.name)
+        if override is not None and override.name:
+            return validate_tool_name(override.name)
+        return tool.name
+
+    @property
+    def tools(self) -> list[Tool]:
+        """The tools, under their own names."""
+        return list(self._tools)
+
+    async def list_tools(self) -> list[ToolSchema]:
+        schemas = []
+        for tool in self._tools:
+            schema = dict(tool.schema)
+            override = self._overrides.get(tool.name)
+            if override is not None:
+                if override.name:
+                    schema["name"] = override.name
+                if override.description is not None:
+                    schema["description"] = override.description
+            schemas.append(ToolSchema(**schema))  # type: ignore[typeddict-item]
+        return schemas
+
+    def _find(self, name: str) -> Tool | ToolResult:
+        tool = self._by_name.get(name)
+        if tool is not None:
+            return tool
+        return ToolResult(
+            name=name,
+            result=[
+                TextResultContent(
+                    content=f"Error: tool {name!r} not found; available tools: "
+                    + ", ".join(sorted(self._by_name))
+                )
+            ],
+            is_error=True,
+        )
+
+    def _result(self, name: str, tool: Tool, value: Any) -> ToolResult:
+        if isinstance(value, ToolResult):
+            return value.model_copy(update={"name": name})
+        if isinstance(value, Image):
+            return ToolResult(name=name, result=[ImageResultContent(content=value)])
+        return ToolResult(
+            name=name, result=[TextResultContent(content=tool.return_value_as_string(value))]
+        )
+
+    @staticmethod
+    def _failure(name: str, exc: Exception) -> ToolResult:
+        logger.info("tool %r failed: %s", name, exc, exc_info=not isinstance(exc, ToolError))
+        return ToolResult(
+            name=name, result=[TextResultContent(content=_error_text(exc))], is_error=True
+        )
+
+    async def call_tool(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | None = None,
+        cancellation_token: CancellationToken | None = None,
+        call_id: str | None = None,
+    ) -> ToolResult:
+        found = self._find(name)
+        if isinstance(found, ToolResult):
+            return found
+        try:
+            value = await found.run_json(
+                arguments or {}, cancellation_token or CancellationToken(), call_id
+            )
+        except CancelledError:
+            raise
+        except Exception as exc:
+            return self._failure(name, exc)
+        return self._result(name, found, value)
+
+    async def save_state(self) -> Mapping[str, Any]:
+        return {"tools": {tool.name: dict(await tool.save_state_json()) for tool in self._tools}}
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        saved = state.get("tools", {})
+        for tool in self._tools:
+            if tool.name in saved:
+                await tool.load_state_json(saved[tool.name])
+
+    def _to_config(self) -> StaticWorkbenchConfig:
+        return StaticWorkbenchConfig(
+            tools=[tool.dump_component() for tool in self._tools], tool_overrides=self._overrides
+        )
+
+    @classmethod
+    def _from_config(cls, config: StaticWorkbenchConfig) -> StaticWorkbench:
+        return cls(
+            [load_component(spec, Tool) for spec in config.tools],
+            tool_overrides=config.tool_overrides,
+        )
+
+
+class StaticStreamWorkbench(StaticWorkbench, StreamWorkbench):
+    """A :class:`StaticWorkbench` that also streams the events of stream tools.
+
+    ``call_tool_stream`` yields the events a :class:`~retinue.tools.BaseStreamTool`
+    produces, then one :class:`ToolResult`; other tools yield only the result.
+    """
+
+    component_provider = "static_stream"
+
+    async def call_tool_stream(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | None = None,
+        cancellation_token: CancellationToken | None = None,
+        call_id: str | None = None,
+    ) -> AsyncGenerator[Any | ToolResult, None]:
+        found = self._find(name)
+        if not isinstance(found, BaseStreamTool):
+            yield await self.call_tool(name, arguments, cancellation_token, call_id)
+            return
+        token = cancellation_token or CancellationToken()
+        last: Any = _NOTHING
+        try:
+            async for item in found.run_json_stream(arguments or {}, token, call_id):
+                if last is not _NOTHING:
+                    yield last
+                last = item
+        except CancelledError:
+            raise
+        except Exception as exc:
+            yield self._failure(name, exc)
+            return
+        if last is _NOTHING:
+            yield self._failure(
+                name, ToolError(f"stream tool {found.name!r} ended without yielding a result")
+            )
+            return
+        yield self._result(name, found, last)

@@ -1,0 +1,490 @@
+"""``BaseGroupChat``: a team whose manager and participants are agents on an ``AgentRuntime``.
+
+A team registers, on its runtime, one container agent per participant, its manager
+and an output collector, all keyed by the team's id and talking over four topics
+(group, manager, one per participant, output).  ``run_stream`` sends the task to the
+manager and yields what arrives on the output topic until the manager says stop.
+
+Without a ``runtime`` argument the team embeds an in-process runtime, started for
+each run and stopped when idle; with one, the caller starts and stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pydantic import BaseModel
+
+from retinue import (
+    CancellationToken,
+    CancelledError,
+    ComponentLoadError,
+    ComponentModel,
+    ConfigurationError,
+    RetinueError,
+    load_component,
+)
+from retinue.chat import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    ChatAgent,
+    ModelClientStreamingChunkEvent,
+    TaskResult,
+    Team,
+    TerminationCondition,
+    TextMessage,
+)
+from retinue.runtime import (
+    AgentId,
+    AgentRuntime,
+    MessageContext,
+    RoutedAgent,
+    TypeSubscription,
+    event,
+)
+
+from ._container import ParticipantContainer
+from ._manager import BaseGroupChatManager, GroupChatSetup
+from ._protocol import (
+    GroupChatMessage,
+    GroupChatPause,
+    GroupChatReset,
+    GroupChatResume,
+    GroupChatStart,
+    GroupChatTermination,
+)
+
+__all__ = ["BaseGroupChat", "GroupChatConfig", "TeamRunError"]
+
+Participant = ChatAgent | Team
+OutputItem = GroupChatMessage | GroupChatTermination
+
+
+class GroupChatConfig(BaseModel):
+    """The spec fields every group chat shares; teams add their own."""
+
+    participants: list[ComponentModel]
+    name: str | None = None
+    description: str | None = None
+    termination_condition: ComponentModel | None = None
+    max_turns: int | None = None
+    emit_team_events: bool = False
+
+
+class TeamRunError(RetinueError, RuntimeError):
+    """A team run failed: a participant raised, a speaker could not be chosen, or the
+    team was asked to run twice at once.  The team stays usable afterwards."""
+
+
+class _OutputCollector(RoutedAgent):
+    """Hands what arrives on the team's output topic to the running ``run_stream``."""
+
+    def __init__(self, sink: Callable[[OutputItem], None]) -> None:
+        super().__init__(description="collects the team's output")
+        self._sink = sink
+
+    @event
+    async def collect(self, message: GroupChatMessage | GroupChatTermination, ctx: MessageContext) -> None:
+        self._sink(message)
+
+
+def task_messages(task: str | BaseChatMessage | Sequence[BaseChatMessage] | None) -> list[BaseChatMessage] | None:
+    """Normalize a ``task`` argument: a string becomes a ``TextMessage`` from ``user``."""
+    if task is None:
+        return None
+    if isinstance(task, str):
+        return [TextMessage(content=task, source="user")]
+    if isinstance(task, BaseChatMessage):
+        return [task]
+    if isinstance(task, Sequence):
+        messages = list(task)
+        for item in messages:
+            if not isinstance(item, BaseChatMessage):
+                raise ConfigurationError(
+                    f"a task list may hold only chat messages, got {type(item).__name__}; "
+                    "pass a string, a chat message, or a list of chat messages"
+                )
+        return messages
+    raise ConfigurationError(
+        f"unsupported task of type {type(task).__name__}; pass a string, a chat message, "
+        "or a list of chat messages"
+    )
+
+
+class BaseGroupChat(Team, ABC):
+    """A team of agents (or nested teams) run by a group chat manager on an ``AgentRuntime``.
+
+    Calling :meth:`run` again continues the conversation (the task may be None);
+    :meth:`reset` starts over.  One run at a time: a concurrent second run raises
+    :class:`TeamRunError`.
+    """
+
+    #: the manager's name: the source of its stop messages and team events
+    manager_name = "GroupChatManager"
+
+    def __init__(
+        self,
+        participants: Sequence[Participant],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        termination_condition: TerminationCondition | None = None,
+        max_turns: int | None = None,
+        runtime: AgentRuntime | None = None,
+        emit_team_events: bool = False,
+    ) -> None:
+        self._name = name or type(self).__name__
+        self._description = description or f"A team of {len(participants)} participants."
+        self._participants = list(participants)
+        self._validate_participants()
+        if max_turns is not None and (not isinstance(max_turns, int) or max_turns < 1):
+            raise ConfigurationError(f"max_turns must be a positive integer or None, got {max_turns!r}")
+        if termination_condition is not None and not isinstance(
+            termination_condition, TerminationCondition
+        ):
+            raise ConfigurationError(
+                f"termination_condition must be a TerminationCondition, got "
+                f"{type(termination_condition).__name__}"
+            )
+        self._termination_condition = termination_condition
+        self._max_turns = max_turns
+        self._emit_team_events = emit_team_events
+        self._team_id = uuid.uuid4().hex
+        self._embedded = runtime is None
+        self._runtime: AgentRuntime | None = runtime
+        self._registered = False
+        self._running = False
+        self._queue: asyncio.Queue[OutputItem] = asyncio.Queue()
+        self._group_topic_type = f"group_topic_{self._team_id}"
+        self._output_topic_type = f"output_topic_{self._team_id}"
+        self._manager_type = f"{self.manager_name}_{self._team_id}"
+        self._participant_types = {p.name: f"{p.name}_{self._team_id}" for p in self._participants}  # type: ignore[union-attr]
+
+    # --- identity ---------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @property
+    def participants(self) -> list[Participant]:
+        return list(self._participants)
+
+    @property
+    def termination_condition(self) -> TerminationCondition | None:
+        return self._termination_condition
+
+    @property
+    def max_turns(self) -> int | None:
+        return self._max_turns
+
+    def _validate_participants(self) -> None:
+        if not self._participants:
+            raise ConfigurationError(f"{type(self).__name__} needs at least one participant")
+        names: list[str] = []
+        for participant in self._participants:
+            if not isinstance(participant, (ChatAgent, Team)):
+                raise ConfigurationError(
+                    f"{type(self).__name__} participants must be ChatAgents or Teams, got "
+                    f"{type(participant).__name__}"
+                )
+            participant_name = getattr(participant, "name", None)
+            if not isinstance(participant_name, str) or not participant_name.isidentifier():
+                raise ConfigurationError(
+                    f"participant {participant_name!r} of {type(self).__name__} needs a name "
+                    "that is a Python identifier"
+                )
+            names.append(participant_name)
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ConfigurationError(
+                f"{type(self).__name__} participant names must be unique; repeated: "
+                f"{', '.join(duplicates)}"
+            )
+
+    # --- what subclasses provide ------------------------------------------------
+
+    @abstractmethod
+    def _create_manager(self, setup: GroupChatSetup) -> BaseGroupChatManager:
+        """Build this team's manager."""
+
+    # --- runtime wiring ---------------------------------------------------------
+
+    def _setup(self) -> GroupChatSetup:
+        return GroupChatSetup(
+            name=self.manager_name,
+            team_id=self._team_id,
+            group_topic_type=self._group_topic_type,
+            output_topic_type=self._output_topic_type,
+            participant_topic_types=self._participant_types,
+            participant_descriptions={
+                p.name: getattr(p, "description", "") for p in self._participants  # type: ignore[union-attr]
+            },
+            termination_condition=self._termination_condition,
+            max_turns=self._max_turns,
+            emit_team_events=self._emit_team_events,
+        )
+
+    def _get_runtime(self) -> AgentRuntime:
+        if self._runtime is None:
+            from retinue.runtime import InProcessRuntime
+
+            self._runtime = InProcessRuntime()
+        return self._runtime
+
+    async def _register(self) -> None:
+        if self._registered:
+            return
+        runtime = self._get_runtime()
+        for participant in self._participants:
+            name: str = participant.name  # type: ignore[union-attr]
+            agent_type = self._participant_types[name]
+
+            def make_container(participant: Participant = participant, name: str = name) -> ParticipantContainer:
+                return ParticipantContainer(
+                    participant,
+                    name,
+                    team_id=self._team_id,
+                    group_topic_type=self._group_topic_type,
+                    output_topic_type=self._output_topic_type,
+                )
+
+            await ParticipantContainer.register(runtime, agent_type, make_container)
+            await runtime.add_subscription(TypeSubscription(agent_type, agent_type))
+            await runtime.add_subscription(TypeSubscription(self._group_topic_type, agent_type))
+        setup = self._setup()
+        await runtime.register_factory(self._manager_type, lambda: self._create_manager(setup))
+        await runtime.add_subscription(TypeSubscription(self._group_topic_type, self._manager_type))
+        collector_type = f"output_collector_{self._team_id}"
+        await runtime.register_factory(collector_type, lambda: _OutputCollector(self._deliver))
+        await runtime.add_subscription(TypeSubscription(self._output_topic_type, collector_type))
+        self._registered = True
+
+    def _deliver(self, item: OutputItem) -> None:
+        self._queue.put_nowait(item)
+
+    @asynccontextmanager
+    async def _runtime_session(self) -> AsyncIterator[AgentRuntime]:
+        """Register the team, and run the embedded runtime for the duration if there is one."""
+        await self._register()
+        runtime = self._get_runtime()
+        if not self._embedded:
+            yield runtime
+            return
+        runtime.start()
+        try:
+            yield runtime
+        finally:
+            await runtime.stop_when_idle()
+
+    def _manager_id(self) -> AgentId:
+        return AgentId(self._manager_type, self._team_id)
+
+    def _participant_ids(self) -> list[AgentId]:
+        return [AgentId(t, self._team_id) for t in self._participant_types.values()]
+
+    # --- running ----------------------------------------------------------------
+
+    async def run(
+        self,
+        *,
+        task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
+        cancellation_token: CancellationToken | None = None,
+        output_task_messages: bool = True,
+    ) -> TaskResult:
+        result: TaskResult | None = None
+        async for item in self.run_stream(
+            task=task,
+            cancellation_token=cancellation_token,
+            output_task_messages=output_task_messages,
+        ):
+            if isinstance(item, TaskResult):
+                result = item
+        assert result is not None  # run_stream always ends with the TaskResult
+        return result
+
+    async def run_stream(
+        self,
+        *,
+        task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
+        cancellation_token: CancellationToken | None = None,
+        output_task_messages: bool = True,
+    ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
+        messages = task_messages(task)
+        if self._running:
+            raise TeamRunError(
+                f"team {self._name!r} is already running a task; wait for that run to finish "
+                "(or cancel it) before starting another"
+            )
+        self._running = True
+        token = cancellation_token or CancellationToken()
+        try:
+            self._queue = asyncio.Queue()
+            async with self._runtime_session() as runtime:
+                await runtime.send_message(
+                    GroupChatStart(messages=messages, output_task_messages=output_task_messages),
+                    self._manager_id(),
+                    cancellation_token=token,
+                )
+                collected: list[BaseAgentEvent | BaseChatMessage] = []
+                while True:
+                    item = await self._next_output(token)
+                    if isinstance(item, GroupChatTermination):
+                        if item.error is not None:
+                            raise TeamRunError(
+                                f"team {self._name!r} stopped because {item.error.name!r} failed: "
+                                f"{type(item.error.error).__name__}: {item.error.error}"
+                            ) from item.error.error
+                        stop_reason = item.message.content if item.message is not None else None
+                        break
+                    message = item.message
+                    yield message
+                    if not isinstance(message, ModelClientStreamingChunkEvent):
+                        collected.append(message)
+            yield TaskResult(messages=collected, stop_reason=stop_reason)
+        finally:
+            self._running = False
+
+    async def _next_output(self, token: CancellationToken) -> OutputItem:
+        if not self._queue.empty():
+            return self._queue.get_nowait()
+        if token.is_cancelled():
+            raise CancelledError(f"the run of team {self._name!r} was cancelled")
+        waiter = asyncio.ensure_future(self._queue.get())
+        token.link_future(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if token.is_cancelled():
+                raise CancelledError(
+                    f"the run of team {self._name!r} was cancelled; the conversation so far is "
+                    "kept, call run() to continue or reset() to start over"
+                ) from None
+            raise
+
+    # --- control ----------------------------------------------------------------
+
+    async def reset(self) -> None:
+        """Clear the conversation, every participant, the condition and the turn count."""
+        self._refuse_while_running("reset")
+        async with self._runtime_session() as runtime:
+            for agent_id in self._participant_ids():
+                await runtime.send_message(GroupChatReset(), agent_id)
+            await runtime.send_message(GroupChatReset(), self._manager_id())
+
+    async def pause(self) -> None:
+        """Tell every participant the team is paused (``on_pause``); a run keeps its place."""
+        await self._broadcast_control(GroupChatPause())
+
+    async def resume(self) -> None:
+        """Tell every participant the team resumes (``on_resume``)."""
+        await self._broadcast_control(GroupChatResume())
+
+    async def _broadcast_control(self, message: GroupChatPause | GroupChatResume) -> None:
+        if self._running:
+            runtime = self._get_runtime()
+            for agent_id in self._participant_ids():
+                await runtime.send_message(message, agent_id)
+            return
+        async with self._runtime_session() as runtime:
+            for agent_id in self._participant_ids():
+                await runtime.send_message(message, agent_id)
+
+    def _refuse_while_running(self, action: str) -> None:
+        if self._running:
+            raise TeamRunError(
+                f"cannot {action} team {self._name!r} while it is running; wait for the run "
+                "to finish or cancel it first"
+            )
+
+    # --- state ------------------------------------------------------------------
+
+    def _shape(self) -> dict[str, Any]:
+        return {"team_type": type(self).__name__, "participants": list(self._participant_types)}
+
+    async def save_state(self) -> Mapping[str, Any]:
+        """The conversation, each participant's state and the manager's, as JSON-ready data."""
+        self._refuse_while_running("save the state of")
+        await self._register()
+        runtime = self._get_runtime()
+        agent_states: dict[str, Any] = {}
+        for name, agent_id in zip(self._participant_types, self._participant_ids()):
+            agent_states[name] = dict(await runtime.agent_save_state(agent_id))
+        agent_states[self.manager_name] = dict(await runtime.agent_save_state(self._manager_id()))
+        return {"type": "TeamState", "version": "1.0.0", **self._shape(), "agent_states": agent_states}
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`save_state`'s output into a team of the same shape."""
+        self._refuse_while_running("load state into")
+        if not isinstance(state, Mapping) or not isinstance(state.get("agent_states"), Mapping):
+            raise ConfigurationError(
+                f"cannot load state into team {self._name!r}: expected the mapping that "
+                "save_state() returned, with 'agent_states'"
+            )
+        saved_shape = {"team_type": state.get("team_type"), "participants": state.get("participants")}
+        if saved_shape != self._shape():
+            raise ConfigurationError(
+                f"cannot load state saved by a {saved_shape['team_type']} with participants "
+                f"{saved_shape['participants']} into {type(self).__name__} {self._name!r} with "
+                f"participants {list(self._participant_types)}; load it into a team of the same "
+                "type with the same participant names"
+            )
+        await self._register()
+        runtime = self._get_runtime()
+        agent_states = state["agent_states"]
+        for name, agent_id in zip(self._participant_types, self._participant_ids()):
+            await runtime.agent_load_state(agent_id, agent_states.get(name, {}))
+        await runtime.agent_load_state(self._manager_id(), agent_states.get(self.manager_name, {}))
+
+    # --- declarative specs --------------------------------------------------------
+
+    def _group_chat_config(self) -> dict[str, Any]:
+        """The shared spec fields, for subclasses' ``_to_config``."""
+        return {
+            "participants": [p.dump_component() for p in self._participants],
+            "name": self._name,
+            "description": self._description,
+            "termination_condition": (
+                self._termination_condition.dump_component()
+                if self._termination_condition is not None
+                else None
+            ),
+            "max_turns": self._max_turns,
+            "emit_team_events": self._emit_team_events,
+        }
+
+    @staticmethod
+    def _group_chat_arguments(config: GroupChatConfig) -> dict[str, Any]:
+        """Constructor arguments from the shared spec fields, nested specs loaded."""
+        participants: list[Participant] = []
+        for index, spec in enumerate(config.participants):
+            participant = load_component(spec)
+            if not isinstance(participant, (ChatAgent, Team)):
+                raise ComponentLoadError(
+                    f"participants[{index}] ({spec.provider!r}) builds a "
+                    f"{type(participant).__name__}, but a team participant must be an agent "
+                    "or a team"
+                )
+            participants.append(participant)
+        condition = (
+            load_component(config.termination_condition, TerminationCondition)
+            if config.termination_condition is not None
+            else None
+        )
+        return {
+            "participants": participants,
+            "name": config.name,
+            "description": config.description,
+            "termination_condition": condition,
+            "max_turns": config.max_turns,
+            "emit_team_events": config.emit_team_events,
+        }

@@ -1,0 +1,162 @@
+"""The runtime agent that holds one participant (an agent or a nested team) of a team.
+
+It buffers what the others said since it last spoke, runs its participant when the
+manager asks, streams the participant's events to the team's output topic and
+publishes the reply to the group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from retinue.chat import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    ChatAgent,
+    Response,
+    TaskResult,
+    Team,
+    load_chat_message,
+)
+from retinue.runtime import MessageContext, RoutedAgent, TopicId, event, rpc
+
+from ._protocol import (
+    GroupChatAgentResponse,
+    GroupChatError,
+    GroupChatMessage,
+    GroupChatPause,
+    GroupChatRequestPublish,
+    GroupChatReset,
+    GroupChatResume,
+    GroupChatStart,
+    GroupChatTeamResponse,
+)
+
+__all__ = ["ParticipantContainer"]
+
+
+class ParticipantContainer(RoutedAgent):
+    """Runs one participant inside a team."""
+
+    # Pause, resume and the others' replies must reach the container while its
+    # participant is still speaking.
+    concurrent = True
+
+    def __init__(
+        self,
+        participant: ChatAgent | Team,
+        name: str,
+        *,
+        team_id: str,
+        group_topic_type: str,
+        output_topic_type: str,
+    ) -> None:
+        super().__init__(description=getattr(participant, "description", name))
+        self._participant = participant
+        self._name = name
+        self._buffer: list[BaseChatMessage] = []
+        self._group_topic = TopicId(group_topic_type, team_id)
+        self._output_topic = TopicId(output_topic_type, team_id)
+
+    @event
+    async def handle_start(self, message: GroupChatStart, ctx: MessageContext) -> None:
+        if message.messages:
+            self._buffer.extend(message.messages)
+
+    @event
+    async def handle_agent_response(
+        self, message: GroupChatAgentResponse, ctx: MessageContext
+    ) -> None:
+        self._buffer.append(message.response.chat_message)
+
+    @event
+    async def handle_team_response(self, message: GroupChatTeamResponse, ctx: MessageContext) -> None:
+        self._buffer.extend(m for m in message.result.messages if isinstance(m, BaseChatMessage))
+
+    @event
+    async def handle_request(self, message: GroupChatRequestPublish, ctx: MessageContext) -> None:
+        token = ctx.cancellation_token
+        try:
+            reply: GroupChatAgentResponse | GroupChatTeamResponse
+            if isinstance(self._participant, Team):
+                reply = GroupChatTeamResponse(await self._run_team(ctx), self._name, message.run_id)
+            else:
+                response = await self._run_agent(self._participant, ctx)
+                await self._output(response.chat_message, ctx)
+                reply = GroupChatAgentResponse(response, self._name, message.run_id)
+        except Exception as exc:
+            await self.publish_message(
+                GroupChatError(self._name, exc, message.run_id),
+                self._group_topic,
+                cancellation_token=token,
+            )
+            return
+        await self.publish_message(reply, self._group_topic, cancellation_token=token)
+
+    async def _run_agent(self, agent: ChatAgent, ctx: MessageContext) -> Response:
+        messages, self._buffer = self._buffer, []
+        response: Response | None = None
+        async for item in agent.on_messages_stream(messages, ctx.cancellation_token):
+            if isinstance(item, Response):
+                response = item
+            else:
+                await self._output(item, ctx)
+        if response is None:
+            raise RuntimeError(
+                f"agent {self._name!r} ended on_messages_stream without yielding a Response"
+            )
+        return response
+
+    async def _run_team(self, ctx: MessageContext) -> TaskResult:
+        assert isinstance(self._participant, Team)
+        messages, self._buffer = self._buffer, []
+        result: TaskResult | None = None
+        async for item in self._participant.run_stream(
+            task=messages, cancellation_token=ctx.cancellation_token, output_task_messages=False
+        ):
+            if isinstance(item, TaskResult):
+                result = item
+            else:
+                await self._output(item, ctx)
+        assert result is not None  # run_stream always ends with the TaskResult
+        return result
+
+    async def _output(self, item: BaseAgentEvent | BaseChatMessage, ctx: MessageContext) -> None:
+        await self.publish_message(
+            GroupChatMessage(item), self._output_topic, cancellation_token=ctx.cancellation_token
+        )
+
+    @rpc
+    async def handle_reset(self, message: GroupChatReset, ctx: MessageContext) -> None:
+        self._buffer.clear()
+        if isinstance(self._participant, Team):
+            await self._participant.reset()
+        else:
+            await self._participant.on_reset(ctx.cancellation_token)
+
+    @rpc
+    async def handle_pause(self, message: GroupChatPause, ctx: MessageContext) -> None:
+        if isinstance(self._participant, Team):
+            await self._participant.pause()
+        else:
+            await self._participant.on_pause(ctx.cancellation_token)
+
+    @rpc
+    async def handle_resume(self, message: GroupChatResume, ctx: MessageContext) -> None:
+        if isinstance(self._participant, Team):
+            await self._participant.resume()
+        else:
+            await self._participant.on_resume(ctx.cancellation_token)
+
+    async def save_state(self) -> Mapping[str, Any]:
+        return {
+            "type": "ChatAgentContainerState",
+            "agent_state": dict(await self._participant.save_state()),
+            "message_buffer": [m.dump() for m in self._buffer],
+        }
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        await self._participant.load_state(state.get("agent_state", {}))
+        loaded = [load_chat_message(m) for m in state.get("message_buffer", [])]
+        self._buffer = [m for m in loaded if isinstance(m, BaseChatMessage)]

@@ -1,0 +1,252 @@
+"""The group chat manager: keeps the thread, asks speakers to talk, and decides when to stop.
+
+It is a runtime agent like the participants' containers: it hears every reply on the
+group topic, checks the termination condition on what the last turn added, picks the
+next speaker(s) and publishes a request to their topic(s).
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from retinue import CancellationToken
+from retinue.chat import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    SelectSpeakerEvent,
+    StopMessage,
+    TerminationCondition,
+    load_chat_message,
+)
+from retinue.runtime import MessageContext, RoutedAgent, TopicId, event, rpc
+
+from ._protocol import (
+    GroupChatAgentResponse,
+    GroupChatError,
+    GroupChatMessage,
+    GroupChatRequestPublish,
+    GroupChatReset,
+    GroupChatStart,
+    GroupChatTeamResponse,
+    GroupChatTermination,
+)
+
+__all__ = ["BaseGroupChatManager", "GroupChatSetup"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GroupChatSetup:
+    """What every manager needs to know about its team."""
+
+    name: str
+    team_id: str
+    group_topic_type: str
+    output_topic_type: str
+    participant_topic_types: Mapping[str, str]
+    participant_descriptions: Mapping[str, str]
+    termination_condition: TerminationCondition | None
+    max_turns: int | None
+    emit_team_events: bool
+
+
+class BaseGroupChatManager(RoutedAgent, ABC):
+    """Runs the conversation of one team; subclasses decide who speaks next."""
+
+    #: the stop reason when :meth:`select_speaker` names nobody
+    no_speaker_reason = "No next speaker selected."
+
+    def __init__(self, setup: GroupChatSetup) -> None:
+        super().__init__(description=f"{setup.name}: manages the group chat")
+        self._setup = setup
+        self._name = setup.name
+        self._participant_names = list(setup.participant_topic_types)
+        self._termination = setup.termination_condition
+        self._max_turns = setup.max_turns
+        self._thread: list[BaseChatMessage] = []
+        self._current_turn = 0
+        self._run_id = 0
+        self._waiting_for: set[str] = set()
+        self._turn_delta: list[BaseAgentEvent | BaseChatMessage] = []
+        self._group_topic = TopicId(setup.group_topic_type, setup.team_id)
+        self._output_topic = TopicId(setup.output_topic_type, setup.team_id)
+        self._speaker_topics = {
+            name: TopicId(topic_type, setup.team_id)
+            for name, topic_type in setup.participant_topic_types.items()
+        }
+
+    # --- what subclasses decide -------------------------------------------------
+
+    @abstractmethod
+    async def select_speaker(
+        self, thread: Sequence[BaseChatMessage], cancellation_token: CancellationToken
+    ) -> str | list[str]:
+        """Name the next speaker, or several to speak in parallel (an empty list ends the run)."""
+
+    async def validate_group_state(self, messages: Sequence[BaseChatMessage] | None) -> None:
+        """Refuse a task the team cannot start from; raise a ``RetinueError`` that says why."""
+        return None
+
+    async def reset_selection(self) -> None:
+        """Forget the speaker-selection state (called by :meth:`reset`)."""
+        return None
+
+    def save_selection(self) -> dict[str, Any]:
+        """Speaker-selection state to persist with the thread."""
+        return {}
+
+    def load_selection(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`save_selection`'s output."""
+        return None
+
+    # --- handlers ---------------------------------------------------------------
+
+    @rpc
+    async def handle_start(self, message: GroupChatStart, ctx: MessageContext) -> None:
+        self._run_id += 1
+        self._waiting_for.clear()
+        self._turn_delta = []
+        token = ctx.cancellation_token
+        try:
+            if self._termination is not None and self._termination.terminated:
+                await self._termination.reset()
+            await self.validate_group_state(message.messages)
+            if message.messages:
+                await self.publish_message(
+                    GroupChatStart(messages=message.messages),
+                    self._group_topic,
+                    cancellation_token=token,
+                )
+                if message.output_task_messages:
+                    for task_message in message.messages:
+                        await self._output(task_message, token)
+                self._thread.extend(message.messages)
+                if await self._check_termination(message.messages, token, count_turn=False):
+                    return
+            await self._request_next_speakers(token)
+        except Exception as exc:
+            await self._fail(GroupChatError(self._name, exc, self._run_id), token)
+
+    @event
+    async def handle_response(
+        self, message: GroupChatAgentResponse | GroupChatTeamResponse, ctx: MessageContext
+    ) -> None:
+        if message.run_id != self._run_id or message.name not in self._waiting_for:
+            logger.debug("%s ignored a stale reply from %s", self._name, message.name)
+            return
+        token = ctx.cancellation_token
+        try:
+            if isinstance(message, GroupChatAgentResponse):
+                if message.response.inner_messages:
+                    self._turn_delta.extend(message.response.inner_messages)
+                self._turn_delta.append(message.response.chat_message)
+                self._thread.append(message.response.chat_message)
+            else:
+                self._turn_delta.extend(message.result.messages)
+                self._thread.extend(
+                    m for m in message.result.messages if isinstance(m, BaseChatMessage)
+                )
+            self._waiting_for.discard(message.name)
+            if self._waiting_for:
+                return  # parallel speakers: the turn ends when all have answered
+            delta, self._turn_delta = self._turn_delta, []
+            if await self._check_termination(delta, token, count_turn=True):
+                return
+            await self._request_next_speakers(token)
+        except Exception as exc:
+            await self._fail(GroupChatError(self._name, exc, self._run_id), token)
+
+    @event
+    async def handle_error(self, message: GroupChatError, ctx: MessageContext) -> None:
+        if message.run_id != self._run_id:
+            return
+        self._waiting_for.clear()
+        self._turn_delta = []
+        await self._fail(message, ctx.cancellation_token)
+
+    @rpc
+    async def handle_reset(self, message: GroupChatReset, ctx: MessageContext) -> None:
+        self._thread.clear()
+        self._current_turn = 0
+        self._waiting_for.clear()
+        self._turn_delta = []
+        if self._termination is not None:
+            await self._termination.reset()
+        await self.reset_selection()
+
+    # --- the turn machinery -----------------------------------------------------
+
+    async def _request_next_speakers(self, token: CancellationToken) -> None:
+        selected = await self.select_speaker(self._thread, token)
+        speakers = [selected] if isinstance(selected, str) else list(selected)
+        if not speakers:
+            await self._stop(StopMessage(content=self.no_speaker_reason, source=self._name), token)
+            return
+        if self._setup.emit_team_events:
+            await self._output(SelectSpeakerEvent(content=speakers, source=self._name), token)
+        self._waiting_for = set(speakers)
+        request = GroupChatRequestPublish(self._run_id)
+        for speaker in speakers:
+            await self.publish_message(
+                request, self._speaker_topics[speaker], cancellation_token=token
+            )
+
+    async def _check_termination(
+        self,
+        delta: Sequence[BaseAgentEvent | BaseChatMessage],
+        token: CancellationToken,
+        *,
+        count_turn: bool,
+    ) -> bool:
+        if self._termination is not None:
+            stop = await self._termination(delta)
+            if stop is not None:
+                await self._stop(stop, token)
+                return True
+        if count_turn:
+            self._current_turn += 1
+        if self._max_turns is not None and self._current_turn >= self._max_turns:
+            text = f"Maximum number of turns {self._max_turns} reached."
+            await self._stop(StopMessage(content=text, source=self._name), token)
+            return True
+        return False
+
+    async def _stop(self, stop: StopMessage, token: CancellationToken) -> None:
+        # The thread and the participants' state persist: the next run continues from here.
+        if self._termination is not None:
+            await self._termination.reset()
+        self._current_turn = 0
+        await self.publish_message(
+            GroupChatTermination(message=stop), self._output_topic, cancellation_token=token
+        )
+
+    async def _fail(self, error: GroupChatError, token: CancellationToken) -> None:
+        await self.publish_message(
+            GroupChatTermination(error=error), self._output_topic, cancellation_token=token
+        )
+
+    async def _output(self, message: BaseAgentEvent | BaseChatMessage, token: CancellationToken) -> None:
+        await self.publish_message(
+            GroupChatMessage(message), self._output_topic, cancellation_token=token
+        )
+
+    # --- state ------------------------------------------------------------------
+
+    async def save_state(self) -> Mapping[str, Any]:
+        return {
+            "type": "GroupChatManagerState",
+            "message_thread": [m.dump() for m in self._thread],
+            "current_turn": self._current_turn,
+            **self.save_selection(),
+        }
+
+    async def load_state(self, state: Mapping[str, Any]) -> None:
+        thread = [load_chat_message(m) for m in state.get("message_thread", [])]
+        self._thread = [m for m in thread if isinstance(m, BaseChatMessage)]
+        self._current_turn = int(state.get("current_turn", 0))
+        self.load_selection(state)

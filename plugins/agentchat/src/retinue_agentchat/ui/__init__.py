@@ -1,0 +1,5 @@
+"""Terminal output for runs."""
+
+from ._console import Console
+
+__all__ = ["Console"]

@@ -1,0 +1,115 @@
+"""Console: AutoGen's layout, inline streaming, the summary, and plain text off a terminal."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncGenerator
+
+import pytest
+
+from retinue import ConfigurationError
+from retinue.chat import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    ModelClientStreamingChunkEvent,
+    Response,
+    TaskResult,
+    TextMessage,
+    ToolCallRequestEvent,
+)
+from retinue.models import FunctionCall, RequestUsage
+from retinue.testing import ScriptedChatAgent
+from retinue_agentchat.teams import RoundRobinGroupChat
+from retinue_agentchat.ui import Console
+
+Item = BaseAgentEvent | BaseChatMessage | TaskResult | Response
+
+
+async def stream_of(*items: Item) -> AsyncGenerator[Item, None]:
+    for item in items:
+        yield item
+
+
+def a_run() -> tuple[Item, ...]:
+    task = TextMessage(content="add 1 and 2", source="user")
+    call = ToolCallRequestEvent(
+        source="coder",
+        content=[FunctionCall(id="1", name="add", arguments='{"a": 1, "b": 2}')],
+        models_usage=RequestUsage(prompt_tokens=10, completion_tokens=3),
+    )
+    chunks = [ModelClientStreamingChunkEvent(content=c, source="coder") for c in ("The sum ", "is 3.")]
+    final = TextMessage(
+        content="The sum is 3.",
+        source="coder",
+        models_usage=RequestUsage(prompt_tokens=20, completion_tokens=4),
+    )
+    result = TaskResult(messages=[task, call, final], stop_reason="Text 'TERMINATE' mentioned")
+    return (task, call, *chunks, final, result)
+
+
+async def test_console_prints_autogen_layout_with_stats_and_summary() -> None:
+    out = io.StringIO()
+    result = await Console(stream_of(*a_run()), output_stats=True, output=out)
+    assert isinstance(result, TaskResult)
+    text = re.sub(r"Duration: \d+\.\d\d seconds", "Duration: X seconds", out.getvalue())
+    assert text == (
+        "---------- TextMessage (user) ----------\n"
+        "add 1 and 2\n"
+        "---------- ToolCallRequestEvent (coder) ----------\n"
+        "[{'id': '1', 'name': 'add', 'arguments': '{\"a\": 1, \"b\": 2}'}]\n"
+        "[Prompt tokens: 10, Completion tokens: 3]\n"
+        "---------- ModelClientStreamingChunkEvent (coder) ----------\n"
+        "The sum is 3.\n"
+        "[Prompt tokens: 20, Completion tokens: 4]\n"
+        "---------- Summary ----------\n"
+        "Number of messages: 3\n"
+        "Finish reason: Text 'TERMINATE' mentioned\n"
+        "Total prompt tokens: 30\n"
+        "Total completion tokens: 7\n"
+        "Duration: X seconds\n"
+    )
+
+
+async def test_without_stats_there_is_no_usage_or_summary_and_no_escape_codes() -> None:
+    out = io.StringIO()
+    await Console(stream_of(*a_run()), output=out)
+    assert "Summary" not in out.getvalue() and "Prompt tokens" not in out.getvalue()
+    assert "\033[" not in out.getvalue()
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_headers_are_bold_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    out = FakeTerminal()
+    await Console(stream_of(*a_run()), output=out)
+    assert "\033[1m---------- TextMessage (user) ----------\033[0m" in out.getvalue()
+
+
+async def test_an_agent_response_stream_ends_with_inner_message_count() -> None:
+    message = TextMessage(content="hi", source="bot")
+    response = Response(chat_message=message, inner_messages=[])
+    out = io.StringIO()
+    result = await Console(stream_of(message, response), output_stats=True, output=out)
+    assert result is response
+    assert "Number of inner messages: 0" in out.getvalue()
+
+
+async def test_console_streams_a_real_team_run() -> None:
+    team = RoundRobinGroupChat(
+        [ScriptedChatAgent("writer", ["draft"]), ScriptedChatAgent("critic", ["fine"])], max_turns=2
+    )
+    out = io.StringIO()
+    result = await Console(team.run_stream(task="write"), output_stats=True, output=out)
+    assert isinstance(result, TaskResult)
+    assert "---------- TextMessage (critic) ----------\nfine\n" in out.getvalue()
+    assert "Finish reason: Maximum number of turns 2 reached." in out.getvalue()
+
+
+async def test_a_stream_without_a_result_is_a_clear_error() -> None:
+    with pytest.raises(ConfigurationError, match="without a TaskResult or Response"):
+        await Console(stream_of(TextMessage(content="x", source="a")), output=io.StringIO())

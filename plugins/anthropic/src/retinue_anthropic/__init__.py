@@ -1,0 +1,41 @@
+"""retinue-anthropic: Claude models through Anthropic's Messages API.
+
+Names are imported on first access, so plugin discovery (which imports
+``retinue_anthropic.plugin``) imports neither this client nor the ``anthropic`` SDK.
+
+>>> from retinue_anthropic import AnthropicChatCompletionClient
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "AnthropicChatCompletionClient": "retinue_anthropic._client",
+    "AnthropicClientConfig": "retinue_anthropic._config",
+    "JSON_INSTRUCTION": "retinue_anthropic._client",
+    "STRUCTURED_OUTPUT_TOOL": "retinue_anthropic._client",
+    "FIRST_TURN_PLACEHOLDER": "retinue_anthropic._messages",
+    "EMPTY_TURN_PLACEHOLDER": "retinue_anthropic._messages",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'retinue_anthropic' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from ._client import JSON_INSTRUCTION as JSON_INSTRUCTION
+    from ._client import STRUCTURED_OUTPUT_TOOL as STRUCTURED_OUTPUT_TOOL
+    from ._client import AnthropicChatCompletionClient as AnthropicChatCompletionClient
+    from ._config import AnthropicClientConfig as AnthropicClientConfig
+    from ._messages import EMPTY_TURN_PLACEHOLDER as EMPTY_TURN_PLACEHOLDER
+    from ._messages import FIRST_TURN_PLACEHOLDER as FIRST_TURN_PLACEHOLDER

@@ -1,0 +1,447 @@
+"""``AnthropicChatCompletionClient``: Claude through the Messages API."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, SecretStr
+from retinue import (
+    CancellationToken,
+    CancelledError,
+    ConfigurationError,
+    ModelClientError,
+    ModelResponseError,
+    secret_from_env,
+    secret_value,
+)
+from retinue.models import (
+    ChatCompletionClient,
+    CreateResult,
+    LLMMessage,
+    ModelInfo,
+    RequestUsage,
+    ToolChoice,
+)
+from retinue.tools import Tool, ToolSchema
+
+from ._config import AnthropicClientConfig
+from ._errors import ErrorContext, stream_broken, translate_sdk_error
+from ._messages import contains_images, to_anthropic_messages, to_anthropic_tools, tool_schema
+from ._model_info import resolve_model_info
+from ._parse import MalformedAnswer, MessageAssembler, to_create_result
+from ._tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
+__all__ = ["JSON_INSTRUCTION", "STRUCTURED_OUTPUT_TOOL", "AnthropicChatCompletionClient"]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+KEY_ENV = "ANTHROPIC_API_KEY"
+
+STRUCTURED_OUTPUT_TOOL = "structured_output"
+"""The synthetic tool whose input carries the answer when ``json_output`` is a model class."""
+
+JSON_INSTRUCTION = (
+    "Respond with a single valid JSON object and nothing else: no prose, no code fences."
+)
+"""Added to the system prompt for ``json_output=True`` (the API has no JSON mode)."""
+
+_SAMPLING_ARGS = ("temperature", "top_p", "top_k", "stop_sequences", "thinking", "metadata")
+
+
+class AnthropicChatCompletionClient(ChatCompletionClient):
+    """A client for Anthropic's Messages API (Claude models).
+
+    The key comes from ``api_key`` or the ``ANTHROPIC_API_KEY`` environment variable;
+    ``base_url`` points the client at another server that speaks the API (a proxy, a
+    gateway, or a local test server).  ``thinking={"type": "enabled", "budget_tokens": N}``
+    turns on extended thinking, returned as ``CreateResult.thought``.
+
+    Message order is repaired to the API's rules (see ``retinue_anthropic._messages``):
+    system messages become the top-level system prompt, consecutive turns of one role
+    are merged, and tool results follow their calls.
+
+    ``json_output=True`` asks for JSON through the system prompt; ``json_output=MyModel``
+    makes the model call a synthetic ``structured_output`` tool whose input schema is
+    ``MyModel``'s, and returns that input as JSON text.
+
+    Example::
+
+        client = AnthropicChatCompletionClient(model="claude-sonnet-4-5")
+        result = await client.create([UserMessage(content="Hello")])
+    """
+
+    component_provider: ClassVar[str | None] = "anthropic"
+    component_config_schema = AnthropicClientConfig
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        max_tokens: int = 4096,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        stop_sequences: Sequence[str] | None = None,
+        thinking: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        timeout: float | None = 60.0,
+        max_retries: int = 2,
+        model_info: ModelInfo | Mapping[str, Any] | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if not model:
+            raise ConfigurationError("provider 'anthropic': model must be a non-empty model name")
+        self._model = model
+        self._api_key = secret_from_env(api_key, KEY_ENV)
+        if self._api_key is None:
+            raise ConfigurationError(
+                f"provider 'anthropic', model {model!r}: no API key; set {KEY_ENV} or pass "
+                "api_key=... (any non-empty string for a server that needs none)"
+            )
+        if max_tokens < 1:
+            raise ConfigurationError(
+                f"provider 'anthropic', model {model!r}: max_tokens must be at least 1, "
+                f"got {max_tokens}"
+            )
+        budget = (thinking or {}).get("budget_tokens")
+        if isinstance(budget, int) and budget >= max_tokens:
+            raise ConfigurationError(
+                f"provider 'anthropic', model {model!r}: max_tokens ({max_tokens}) must be "
+                f"larger than thinking.budget_tokens ({budget}); raise max_tokens"
+            )
+        self._model_info_arg = dict(model_info) if model_info is not None else None
+        self._model_info = resolve_model_info(model, self._model_info_arg)
+        self._base_url = base_url
+        self._max_tokens = max_tokens
+        self._sampling: dict[str, Any] = {
+            "temperature": temperature,
+            "top_p": top_p,
+            "top_k": top_k,
+            "stop_sequences": list(stop_sequences) if stop_sequences is not None else None,
+            "thinking": dict(thinking) if thinking is not None else None,
+            "metadata": dict(metadata) if metadata is not None else None,
+        }
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._default_headers = dict(default_headers) if default_headers else None
+        self._errors = ErrorContext("anthropic", model, secret_value(self._api_key))
+        self._sdk_client: AsyncAnthropic | None = None
+        self._closed = False
+        self._last_usage = RequestUsage()
+        self._total_usage = RequestUsage()
+
+    # -- the contract --------------------------------------------------------------------
+
+    @property
+    def model_info(self) -> ModelInfo:
+        return self._model_info
+
+    @property
+    def model_name(self) -> str:
+        return self._model
+
+    def actual_usage(self) -> RequestUsage:
+        return self._last_usage
+
+    def total_usage(self) -> RequestUsage:
+        return self._total_usage
+
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
+    ) -> int:
+        """Estimate prompt tokens offline (UTF-8 bytes / 3.5, errs high; see the README)."""
+        return estimate_tokens(messages, tools)
+
+    def remaining_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
+    ) -> int:
+        window = self._model_info.get("context_window", 200_000)
+        return window - self.count_tokens(messages, tools=tools)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._sdk_client is not None:
+            await self._sdk_client.close()
+            self._sdk_client = None
+
+    async def create(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = (),
+        tool_choice: ToolChoice = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        request, structured_tool = self._request(
+            messages, tools, tool_choice, json_output, extra_create_args
+        )
+        sdk = self._sdk()
+        response = await self._guarded(sdk.messages.create(**request), cancellation_token)
+        result = to_create_result(response.model_dump(), structured_tool)
+        self._record(result.usage)
+        return result
+
+    async def create_stream(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = (),
+        tool_choice: ToolChoice = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> AsyncGenerator[str | CreateResult, None]:
+        request, structured_tool = self._request(
+            messages, tools, tool_choice, json_output, extra_create_args
+        )
+        sdk = self._sdk()
+        stream = await self._guarded(
+            sdk.messages.create(**request, stream=True), cancellation_token
+        )
+        assembler = MessageAssembler(structured_tool=structured_tool)
+        try:
+            iterator = stream.__aiter__()
+            while True:
+                event = await self._guarded(_next(iterator), cancellation_token)
+                if event is _END:
+                    break
+                text = self._parsed(assembler.add, event.model_dump())
+                if text:
+                    yield text
+        finally:
+            # Closing the stream closes its HTTP response, so a cancelled or abandoned
+            # stream does not keep the connection busy.
+            await stream.close()
+        result = self._parsed(lambda _: assembler.result(), None)
+        self._record(result.usage)
+        yield result
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _who(self) -> str:
+        return f"provider 'anthropic', model {self._model!r}"
+
+    def _sdk(self) -> AsyncAnthropic:
+        if self._closed:
+            raise ConfigurationError(f"{self._who()}: the client was closed; create a new one")
+        if self._sdk_client is None:
+            from anthropic import AsyncAnthropic
+
+            options: dict[str, Any] = {
+                "api_key": secret_value(self._api_key),
+                "base_url": self._base_url,
+                "max_retries": self._max_retries,
+                "default_headers": self._default_headers,
+            }
+            if self._timeout is not None:
+                options["timeout"] = self._timeout
+            self._sdk_client = AsyncAnthropic(**options)
+        return self._sdk_client
+
+    def _record(self, usage: RequestUsage) -> None:
+        self._last_usage = usage
+        self._total_usage = self._total_usage + usage
+
+    def _parsed(self, parse: Any, value: Any) -> Any:
+        try:
+            return parse(value)
+        except MalformedAnswer as exc:
+            raise ModelResponseError(
+                exc.what, provider="anthropic", model=self._model, todo=exc.todo
+            ) from None
+
+    async def _guarded(self, awaitable: Awaitable[T], token: CancellationToken | None) -> T:
+        """Await an SDK call as a task the token can cancel; translate its errors."""
+        task = asyncio.ensure_future(awaitable)
+        if token is not None:
+            token.link_future(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if token is not None and token.is_cancelled():
+                raise CancelledError(f"{self._who()}: the call was cancelled") from None
+            raise
+        except ModelClientError:
+            raise
+        except Exception as exc:
+            translated = translate_sdk_error(exc, self._errors) or stream_broken(exc, self._errors)
+            logger.debug("%s: call failed: %s", self._who(), translated)
+            raise translated from None
+
+    def _request(
+        self,
+        messages: Sequence[LLMMessage],
+        tools: Sequence[Tool | ToolSchema],
+        tool_choice: ToolChoice,
+        json_output: bool | type[BaseModel] | None,
+        extra_create_args: Mapping[str, Any],
+    ) -> tuple[dict[str, Any], str | None]:
+        """The keyword arguments of ``messages.create`` and the structured-output tool name."""
+        info = self._model_info
+        if not messages:
+            raise ConfigurationError(f"{self._who()}: create() needs at least one message")
+        if contains_images(messages) and not info["vision"]:
+            raise ConfigurationError(
+                f"{self._who()}: the messages contain images but the model does not accept "
+                "images; use a vision model, or set model_info['vision']=True if it does"
+            )
+        if tools and not info["function_calling"]:
+            raise ConfigurationError(
+                f"{self._who()}: tools were passed but the model does not support tool use; "
+                "use another model, or set model_info['function_calling']=True"
+            )
+        system, turns = to_anthropic_messages(messages)
+        body: dict[str, Any] = {
+            "model": self._model,
+            "max_tokens": self._max_tokens,
+            "messages": turns,
+            **{k: v for k, v in self._sampling.items() if v is not None},
+        }
+        instructions = [system] if system else []
+        api_tools = to_anthropic_tools(tools)
+        choice = self._tool_choice(tool_choice, tools)
+        structured_tool = None
+        if json_output is True:
+            self._require(info["json_output"], "JSON output", "json_output")
+            instructions.append(JSON_INSTRUCTION)
+        elif isinstance(json_output, type) and issubclass(json_output, BaseModel):
+            self._require(
+                info.get("structured_output", False), "structured output", "structured_output"
+            )
+            structured_tool = STRUCTURED_OUTPUT_TOOL
+            if any(t["name"] == structured_tool for t in api_tools):
+                raise ConfigurationError(
+                    f"{self._who()}: a tool is named {structured_tool!r}, which structured "
+                    "output uses; rename the tool"
+                )
+            api_tools.append(
+                {
+                    "name": structured_tool,
+                    "description": f"Give the final answer as a {json_output.__name__} object.",
+                    "input_schema": json_output.model_json_schema(),
+                }
+            )
+            if tools or body.get("thinking", {}).get("type") == "enabled":
+                # The API forbids forcing a tool while thinking, and forcing it would keep
+                # the model from calling the caller's tools first.
+                instructions.append(
+                    f"Give your final answer by calling the {structured_tool} tool."
+                )
+            else:
+                choice = {"type": "tool", "name": structured_tool}
+        elif json_output not in (None, False):
+            raise ConfigurationError(
+                f"{self._who()}: json_output must be True, False, None or a pydantic model "
+                f"class, got {json_output!r}"
+            )
+        if api_tools:
+            body["tools"] = api_tools
+            if choice is not None:
+                body["tool_choice"] = choice
+        if instructions:
+            body["system"] = "\n\n".join(instructions)
+        body.update(extra_create_args)
+        return _split_sdk_arguments(body), structured_tool
+
+    def _tool_choice(
+        self, tool_choice: ToolChoice, tools: Sequence[Tool | ToolSchema]
+    ) -> dict[str, Any] | None:
+        if isinstance(tool_choice, str):
+            mapped = {"auto": None, "required": {"type": "any"}, "none": {"type": "none"}}
+            if tool_choice not in mapped:
+                raise ConfigurationError(
+                    f"{self._who()}: tool_choice must be 'auto', 'required', 'none' or a tool, "
+                    f"got {tool_choice!r}"
+                )
+            return mapped[tool_choice]
+        names = [tool_schema(t)["name"] for t in tools]
+        if tool_choice.name not in names:
+            raise ConfigurationError(
+                f"{self._who()}: tool_choice names the tool {tool_choice.name!r}, which is not "
+                f"among the tools passed ({', '.join(names) or 'none'})"
+            )
+        return {"type": "tool", "name": tool_choice.name}
+
+    def _require(self, supported: bool, what: str, key: str) -> None:
+        if not supported:
+            raise ConfigurationError(
+                f"{self._who()}: {what} was requested but the model info says the model does "
+                f"not support it; set model_info[{key!r}]=True if it does"
+            )
+
+    # -- declarative config --------------------------------------------------------------
+
+    def _to_config(self) -> AnthropicClientConfig:
+        return AnthropicClientConfig(
+            model=self._model,
+            api_key=self._api_key,
+            base_url=self._base_url,
+            max_tokens=self._max_tokens,
+            timeout=self._timeout,
+            max_retries=self._max_retries,
+            model_info=self._model_info_arg,
+            default_headers=self._default_headers,
+            **self._sampling,
+        )
+
+    @classmethod
+    def _from_config(cls, config: AnthropicClientConfig) -> AnthropicChatCompletionClient:
+        return cls(
+            config.model,
+            api_key=config.api_key,
+            base_url=config.base_url,
+            max_tokens=config.max_tokens,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            top_k=config.top_k,
+            stop_sequences=config.stop_sequences,
+            thinking=config.thinking,
+            metadata=config.metadata,
+            timeout=config.timeout,
+            max_retries=config.max_retries,
+            model_info=config.model_info,
+            default_headers=config.default_headers,
+        )
+
+
+_END = object()
+
+
+async def _next(iterator: Any) -> Any:
+    # A sentinel instead of StopAsyncIteration, which must not escape through a task.
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
+_SDK_PARAMETERS: set[str] | None = None
+
+
+def _split_sdk_arguments(body: dict[str, Any]) -> dict[str, Any]:
+    """Pass what the installed SDK knows as arguments and the rest as ``extra_body``.
+
+    So ``extra_create_args`` can carry API fields newer than the installed SDK.
+    """
+    global _SDK_PARAMETERS
+    if _SDK_PARAMETERS is None:
+        from anthropic.resources.messages import AsyncMessages
+
+        _SDK_PARAMETERS = set(inspect.signature(AsyncMessages.create).parameters) - {"self"}
+    known = {k: v for k, v in body.items() if k in _SDK_PARAMETERS}
+    extra = {k: v for k, v in body.items() if k not in _SDK_PARAMETERS}
+    if extra:
+        known["extra_body"] = {**known.get("extra_body", {}), **extra}
+    return known

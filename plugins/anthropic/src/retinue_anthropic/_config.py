@@ -1,0 +1,47 @@
+"""The declarative config of the Anthropic client (what its spec may contain)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, SecretStr, field_validator
+from retinue import ComponentLoadError, Secret
+
+__all__ = ["AnthropicClientConfig"]
+
+
+class AnthropicClientConfig(BaseModel):
+    """Config of :class:`~retinue_anthropic.AnthropicChatCompletionClient`.
+
+    AutoGen's ``AnthropicClientConfigurationConfigModel`` specs load too: fields this
+    client does not use (``tools``, ``tool_choice``, ``response_format``,
+    ``model_capabilities``) are ignored.
+    """
+
+    model: str
+    api_key: Secret | None = None
+    base_url: str | None = None
+    max_tokens: int = 4096
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    stop_sequences: list[str] | None = None
+    thinking: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    timeout: float | None = 60.0
+    max_retries: int = 2
+    model_info: dict[str, Any] | None = None
+    default_headers: dict[str, str] | None = None
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _refuse_masked_key(cls, value: Any) -> Any:
+        # AutoGen dumps keys as "**********"; sending that would fail with a confusing 401.
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(raw, str) and raw and set(raw) == {"*"}:
+            raise ComponentLoadError(
+                "the spec's api_key is a masked placeholder ('****'), as AutoGen writes it, "
+                'not a key; replace it with {"env": "ANTHROPIC_API_KEY"} and set '
+                "ANTHROPIC_API_KEY"
+            )
+        return value

@@ -1,0 +1,113 @@
+"""Turn the anthropic SDK's exceptions into retinue's model errors, never leaking a key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from retinue import (
+    ModelAuthenticationError,
+    ModelClientError,
+    ModelConnectionError,
+    ModelContentFilterError,
+    ModelNotFoundError,
+    ModelRateLimitError,
+    ModelResponseError,
+    ModelTimeoutError,
+)
+
+__all__ = ["ErrorContext", "redact", "stream_broken", "translate_sdk_error"]
+
+# Key-like tokens a server or proxy may echo back ("sk-ant-api03-...", "Bearer ...").
+_KEY_LIKE = re.compile(r"\b(sk-ant|sk|key|Bearer)[-_A-Za-z0-9*.]{6,}")
+_CONTENT_POLICY = re.compile(r"content (filter|policy)|usage polic", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """Who failed: provider and model names, and the key to scrub from messages."""
+
+    provider: str
+    model: str
+    secret: str | None
+    key_env: str = "ANTHROPIC_API_KEY"
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with the secret and anything that looks like a key replaced."""
+    if secret:
+        text = text.replace(secret, "[redacted]")
+    return _KEY_LIKE.sub("[redacted]", text)
+
+
+def _error_fields(exc: Any) -> tuple[str, str]:
+    """``(error.type, error.message)`` of an API error body, or empty strings."""
+    body = getattr(exc, "body", None)
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return "", str(getattr(exc, "message", "") or "")
+    return str(error.get("type") or ""), str(error.get("message") or "")
+
+
+def translate_sdk_error(exc: BaseException, ctx: ErrorContext) -> ModelClientError | None:
+    """The retinue error for an SDK exception, or None when it is not one of the SDK's."""
+    import anthropic
+
+    who: dict[str, Any] = {"provider": ctx.provider, "model": ctx.model}
+    if isinstance(exc, anthropic.APITimeoutError):
+        return ModelTimeoutError("the request timed out (after every retry)", **who)
+    if isinstance(exc, anthropic.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        reason = f"{type(cause).__name__}: {cause}" if cause else "connection error"
+        return ModelConnectionError(
+            f"could not reach the server ({redact(reason, ctx.secret)})", **who
+        )
+    if not isinstance(exc, anthropic.APIError):
+        return None
+    status = getattr(exc, "status_code", None)
+    kind, message = _error_fields(exc)
+    detail = redact(message or kind or str(exc), ctx.secret)
+    who["status_code"] = status
+    if status in (401, 403) or kind in ("authentication_error", "permission_error"):
+        # The server's text may quote part of the key, so only the status is reported.
+        return ModelAuthenticationError(
+            f"the server rejected the credentials (HTTP {status}, {kind or 'no error type'})",
+            todo=f"set {ctx.key_env} (or the client's api_key) to a valid key for this endpoint",
+            **who,
+        )
+    if status == 404 or kind == "not_found_error":
+        return ModelNotFoundError(f"not found (HTTP 404): {detail}", **who)
+    if status == 429 or kind == "rate_limit_error":
+        return ModelRateLimitError(f"rate limited (HTTP 429) after every retry: {detail}", **who)
+    if status == 529 or kind == "overloaded_error":
+        return ModelResponseError(
+            f"the service is overloaded: {detail}",
+            todo="retry later, or raise max_retries so the client waits longer",
+            **who,
+        )
+    if kind == "invalid_request_error" and _CONTENT_POLICY.search(message):
+        return ModelContentFilterError(f"the request was refused: {detail}", **who)
+    if kind == "timeout_error":
+        return ModelTimeoutError(f"the server timed out: {detail}", **who)
+    if status is not None and 400 <= status < 500:
+        return ModelResponseError(
+            f"the server rejected the request (HTTP {status}): {detail}",
+            todo="check the request arguments (model, messages, tools, extra_create_args)",
+            **who,
+        )
+    if status is not None and status != 200:
+        return ModelResponseError(f"the server answered HTTP {status}: {detail}", **who)
+    # An error event inside a stream (HTTP 200) or an unreadable answer.
+    return ModelResponseError(f"the server reported an error: {detail}", **who)
+
+
+def stream_broken(exc: BaseException, ctx: ErrorContext) -> ModelResponseError:
+    """The error for an answer whose connection failed before it was complete."""
+    return ModelResponseError(
+        "the response was cut off before it finished "
+        f"({type(exc).__name__}: {redact(str(exc), ctx.secret)})",
+        provider=ctx.provider,
+        model=ctx.model,
+        todo="retry the call; if it keeps happening, check the server or a proxy in between",
+    )

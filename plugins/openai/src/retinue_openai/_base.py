@@ -1,0 +1,389 @@
+"""The shared engine of every client that speaks OpenAI's chat-completions API."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import logging
+from abc import abstractmethod
+from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+from retinue import (
+    CancellationToken,
+    CancelledError,
+    ConfigurationError,
+    ModelClientError,
+    ModelConnectionError,
+    ModelResponseError,
+)
+from retinue.models import (
+    ChatCompletionClient,
+    CreateResult,
+    LLMMessage,
+    ModelInfo,
+    RequestUsage,
+    ToolChoice,
+    UserMessage,
+)
+from retinue.tools import Tool, ToolSchema
+
+from ._errors import ErrorContext, stream_broken, translate_sdk_error
+from ._messages import contains_images, to_openai_messages, to_openai_tool_choice, to_openai_tools
+from ._model_info import REASONING_FAMILIES
+from ._parse import StreamAssembler, finish_reason, function_calls, reasoning_text, split_thought
+from ._parse import usage_of as _usage_of
+from ._tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+__all__ = ["BaseOpenAIChatCompletionClient"]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class BaseOpenAIChatCompletionClient(ChatCompletionClient):
+    """Common behaviour of the OpenAI, Azure OpenAI and OpenAI-compatible clients.
+
+    Subclasses build the SDK client (:meth:`_make_sdk_client`), which happens on first
+    use so that importing or constructing a client never imports ``openai``.
+    """
+
+    key_env = "OPENAI_API_KEY"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        model_info: ModelInfo,
+        create_args: Mapping[str, Any],
+        include_name_in_message: bool,
+        add_name_prefixes: bool,
+        include_usage_in_stream: bool,
+        secret: str | None,
+    ) -> None:
+        self._model = model
+        self._model_info = model_info
+        self._create_args = {k: v for k, v in create_args.items() if v is not None}
+        self._include_name = include_name_in_message
+        self._add_name_prefixes = add_name_prefixes
+        self._include_usage_in_stream = include_usage_in_stream
+        self._error_context = ErrorContext(self.provider_name, model, secret, self.key_env)
+        self._sdk_client: AsyncOpenAI | None = None
+        self._closed = False
+        self._last_usage = RequestUsage()
+        self._total_usage = RequestUsage()
+
+    @abstractmethod
+    def _make_sdk_client(self) -> AsyncOpenAI:
+        """Build the ``openai`` SDK client (imports the SDK)."""
+
+    # -- the contract --------------------------------------------------------------------
+
+    @property
+    def model_info(self) -> ModelInfo:
+        return self._model_info
+
+    @property
+    def model_name(self) -> str:
+        return self._model
+
+    def actual_usage(self) -> RequestUsage:
+        return self._last_usage
+
+    def total_usage(self) -> RequestUsage:
+        return self._total_usage
+
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
+    ) -> int:
+        """Estimate prompt tokens offline (UTF-8 bytes / 3.5; errs high; see the docs)."""
+        return estimate_tokens(messages, tools)
+
+    def remaining_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
+    ) -> int:
+        window = self._model_info.get("context_window")
+        if window is None:
+            raise ConfigurationError(
+                f"{self._who()}: the context window is unknown; add 'context_window' to "
+                "model_info to use remaining_tokens"
+            )
+        return window - self.count_tokens(messages, tools=tools)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._sdk_client is not None:
+            await self._sdk_client.close()
+            self._sdk_client = None
+
+    async def create(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = (),
+        tool_choice: ToolChoice = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        request = self._request(messages, tools, tool_choice, json_output, extra_create_args)
+        sdk = self._sdk()
+        response = await self._guarded(
+            sdk.chat.completions.create(**_sdk_arguments(sdk, request)), cancellation_token
+        )
+        if not response.choices:
+            raise self._malformed("the response has no choices")
+        choice = response.choices[0]
+        message = choice.message
+        calls = function_calls(message.tool_calls)
+        content, thought = split_thought(message.content or "", reasoning_text(message))
+        result = CreateResult(
+            finish_reason=finish_reason(choice.finish_reason, bool(calls)),
+            content=calls or content,
+            usage=_usage_of(response.usage),
+            thought=(content or None) if calls else thought,
+            logprobs=_logprobs(choice),
+        )
+        self._record(result.usage)
+        return result
+
+    async def create_stream(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = (),
+        tool_choice: ToolChoice = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> AsyncGenerator[str | CreateResult, None]:
+        request = self._request(messages, tools, tool_choice, json_output, extra_create_args)
+        request["stream"] = True
+        if self._include_usage_in_stream and "stream_options" not in request:
+            request["stream_options"] = {"include_usage": True}
+        sdk = self._sdk()
+        stream = await self._guarded(
+            sdk.chat.completions.create(**_sdk_arguments(sdk, request)), cancellation_token
+        )
+        assembler = StreamAssembler()
+        try:
+            iterator = stream.__aiter__()
+            while True:
+                chunk = await self._guarded(_next(iterator), cancellation_token, in_stream=True)
+                if chunk is _END:
+                    break
+                text = assembler.add(chunk)
+                if text:
+                    yield text
+        finally:
+            # Closing the stream closes its HTTP response, so a cancelled or
+            # abandoned stream does not keep the connection busy.
+            await stream.close()
+        if assembler.finish is None:
+            raise self._malformed(
+                "the stream ended without a finish_reason (truncated response)",
+                todo="retry the call; the connection closed before the answer was complete",
+            )
+        yield self._stream_result(assembler)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _who(self) -> str:
+        return f"provider {self.provider_name!r}, model {self._model!r}"
+
+    def _sdk(self) -> AsyncOpenAI:
+        if self._closed:
+            raise ConfigurationError(f"{self._who()}: the client was closed; create a new one")
+        if self._sdk_client is None:
+            self._sdk_client = self._make_sdk_client()
+        return self._sdk_client
+
+    def _record(self, usage: RequestUsage) -> None:
+        self._last_usage = usage
+        self._total_usage = self._total_usage + usage
+
+    def _malformed(self, what: str, todo: str | None = None) -> ModelClientError:
+        return ModelResponseError(what, provider=self.provider_name, model=self._model, todo=todo)
+
+    def _stream_result(self, assembler: StreamAssembler) -> CreateResult:
+        calls = assembler.function_calls()
+        text = "".join(assembler.text)
+        content, thought = split_thought(text, "".join(assembler.reasoning) or None)
+        result = CreateResult(
+            finish_reason=finish_reason(assembler.finish, bool(calls)),
+            content=calls or content,
+            usage=_usage_of(assembler.usage),
+            thought=(content or None) if calls else thought,
+        )
+        self._record(result.usage)
+        return result
+
+    async def _guarded(
+        self, awaitable: Awaitable[T], token: CancellationToken | None, *, in_stream: bool = False
+    ) -> T:
+        """Await an SDK call as a task the token can cancel; translate its errors.
+
+        ``in_stream``: a dropped connection while reading an answer's stream means a
+        truncated answer, not an unreachable server.
+        """
+        task = asyncio.ensure_future(awaitable)
+        if token is not None:
+            token.link_future(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if token is not None and token.is_cancelled():
+                raise CancelledError(f"{self._who()}: the call was cancelled") from None
+            raise
+        except ModelClientError:
+            raise
+        except Exception as exc:
+            translated = translate_sdk_error(exc, self._error_context)
+            if translated is None or (in_stream and isinstance(translated, ModelConnectionError)):
+                translated = stream_broken(exc, self._error_context)
+            logger.debug("%s: call failed: %s", self._who(), translated)
+            raise translated from None
+
+    def _request(
+        self,
+        messages: Sequence[LLMMessage],
+        tools: Sequence[Tool | ToolSchema],
+        tool_choice: ToolChoice,
+        json_output: bool | type[BaseModel] | None,
+        extra_create_args: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        info = self._model_info
+        if not messages:
+            raise ConfigurationError(f"{self._who()}: create() needs at least one message")
+        if contains_images(messages) and not info["vision"]:
+            raise ConfigurationError(
+                f"{self._who()}: the messages contain images but the model does not accept "
+                "images; use a vision model, or set model_info['vision']=True if it does"
+            )
+        if tools and not info["function_calling"]:
+            raise ConfigurationError(
+                f"{self._who()}: tools were passed but the model does not support function "
+                "calling; use another model, or set model_info['function_calling']=True"
+            )
+        if self._add_name_prefixes:
+            messages = [_with_name_prefix(m) for m in messages]
+        system_role = "developer" if info["family"] in REASONING_FAMILIES else "system"
+        request: dict[str, Any] = {
+            **self._create_args,
+            "model": self._model,
+            "messages": to_openai_messages(
+                messages, system_role=system_role, include_name=self._include_name
+            ),
+        }
+        if tools:
+            request["tools"] = to_openai_tools(tools)
+            request["tool_choice"] = to_openai_tool_choice(tool_choice, tools)
+        elif not isinstance(tool_choice, str):
+            raise ConfigurationError(
+                f"{self._who()}: tool_choice names a tool but no tools were passed"
+            )
+        if json_output is not None:
+            request["response_format"] = self._response_format(json_output)
+        request.update(extra_create_args)
+        return request
+
+    def _response_format(self, json_output: bool | type[BaseModel]) -> dict[str, Any]:
+        info = self._model_info
+        if json_output is False:
+            return {"type": "text"}
+        if json_output is True:
+            if not info["json_output"]:
+                raise ConfigurationError(
+                    f"{self._who()}: JSON mode was requested but the model does not support "
+                    "it; set model_info['json_output']=True if it does"
+                )
+            return {"type": "json_object"}
+        if isinstance(json_output, type) and issubclass(json_output, BaseModel):
+            if not info.get("structured_output", False):
+                raise ConfigurationError(
+                    f"{self._who()}: structured output ({json_output.__name__}) was requested "
+                    "but the model does not support it; set model_info['structured_output']="
+                    "True if it does, or use json_output=True"
+                )
+            return {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": json_output.__name__,
+                    "schema": strict_json_schema(json_output.model_json_schema()),
+                    "strict": True,
+                },
+            }
+        raise ConfigurationError(
+            f"{self._who()}: json_output must be True, False or a pydantic model class, "
+            f"got {json_output!r}"
+        )
+
+
+_END = object()
+
+
+@functools.lru_cache(maxsize=4)
+def _sdk_parameters(create: Any) -> frozenset[str]:
+    return frozenset(inspect.signature(create).parameters)
+
+
+def _sdk_arguments(sdk: AsyncOpenAI, request: dict[str, Any]) -> dict[str, Any]:
+    """Move arguments this SDK version does not know into ``extra_body``.
+
+    Compatible servers take extra parameters (vLLM's ``top_k``, Gemini's
+    ``extra_body.google``), and a newer API field should not need a newer SDK.
+    """
+    known = _sdk_parameters(type(sdk.chat.completions).create)
+    unknown = {k: v for k, v in request.items() if k not in known}
+    if not unknown:
+        return request
+    arguments = {k: v for k, v in request.items() if k in known}
+    arguments["extra_body"] = {**unknown, **(request.get("extra_body") or {})}
+    return arguments
+
+
+async def _next(iterator: Any) -> Any:
+    # A sentinel instead of StopAsyncIteration, which must not escape through a task.
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
+def _with_name_prefix(message: LLMMessage) -> LLMMessage:
+    if isinstance(message, UserMessage) and isinstance(message.content, str):
+        return message.model_copy(update={"content": f"{message.source} said:\n{message.content}"})
+    return message
+
+
+def _logprobs(choice: Any) -> Any:
+    logprobs = getattr(choice, "logprobs", None)
+    content = getattr(logprobs, "content", None) if logprobs is not None else None
+    if not content:
+        return None
+    return [item.model_dump() for item in content]
+
+
+def strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's strict mode wants every object closed and every property required."""
+    schema = json.loads(json.dumps(schema))
+
+    def close(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                node["additionalProperties"] = False
+                node["required"] = list(node["properties"])
+            for value in node.values():
+                close(value)
+        elif isinstance(node, list):
+            for value in node:
+                close(value)
+
+    close(schema)
+    return schema

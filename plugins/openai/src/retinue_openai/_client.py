@@ -1,0 +1,258 @@
+"""The OpenAI (and OpenAI-compatible) and Azure OpenAI chat-completion clients."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import SecretStr
+from retinue import ComponentError, ConfigurationError, secret_from_env, secret_value
+from retinue.models import ModelInfo
+
+from ._base import BaseOpenAIChatCompletionClient
+from ._config import CREATE_ARG_NAMES, AzureOpenAIClientConfig, OpenAIClientConfig
+from ._model_info import known_model_info, resolve_model_info
+
+if TYPE_CHECKING:
+    from openai import AsyncAzureOpenAI, AsyncOpenAI
+
+__all__ = ["AzureOpenAIChatCompletionClient", "OpenAIChatCompletionClient"]
+
+# Sent to OpenAI-compatible servers that need no key (Ollama, vLLM, llama.cpp):
+# the SDK refuses to run without one.
+_NO_KEY_PLACEHOLDER = "EMPTY"
+
+
+class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
+    """A client for OpenAI's chat-completions API, or any server that speaks it.
+
+    The key comes from ``api_key`` or the ``OPENAI_API_KEY`` environment variable.
+    With ``base_url`` the client talks to an OpenAI-compatible server (Ollama, vLLM,
+    llama.cpp, LM Studio, ...): such servers need no key, and a model missing from
+    the built-in table gets conservative defaults (with a warning) unless
+    ``model_info`` says what it can do.  On OpenAI itself an unknown model needs
+    ``model_info``.
+
+    Example::
+
+        client = OpenAIChatCompletionClient(model="gpt-4o")
+        result = await client.create([UserMessage(content="Hello")])
+    """
+
+    component_provider: ClassVar[str | None] = "openai"
+    component_config_schema = OpenAIClientConfig
+    default_base_url: ClassVar[str | None] = None
+    known_models: ClassVar[Callable[[str], ModelInfo | None]] = staticmethod(known_model_info)
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        organization: str | None = None,
+        timeout: float | None = 60.0,
+        max_retries: int = 2,
+        model_info: ModelInfo | Mapping[str, Any] | None = None,
+        include_name_in_message: bool = True,
+        add_name_prefixes: bool = False,
+        default_headers: Mapping[str, str] | None = None,
+        include_usage_in_stream: bool = True,
+        **create_args: Any,
+    ) -> None:
+        _check_create_args(create_args, type(self).__name__)
+        if not model:
+            raise ConfigurationError(
+                f"provider {self.component_provider!r}: model must be a non-empty model name"
+            )
+        self._api_key = secret_from_env(api_key, self.key_env)
+        self._base_url = base_url or self.default_base_url
+        custom_endpoint = base_url is not None and base_url != self.default_base_url
+        if self._api_key is None and not custom_endpoint:
+            raise ConfigurationError(
+                f"provider {self.component_provider!r}, model {model!r}: no API key; set "
+                f"{self.key_env} or pass api_key=..."
+            )
+        self._organization = organization
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._model_info_arg = dict(model_info) if model_info is not None else None
+        self._default_headers = dict(default_headers) if default_headers else None
+        self._options = {
+            "include_name_in_message": include_name_in_message,
+            "add_name_prefixes": add_name_prefixes,
+            "include_usage_in_stream": include_usage_in_stream,
+        }
+        super().__init__(
+            model=model,
+            model_info=resolve_model_info(
+                model,
+                self._model_info_arg,
+                custom_endpoint=custom_endpoint,
+                provider=self.provider_name,
+                known=self.known_models,
+            ),
+            create_args=create_args,
+            include_name_in_message=include_name_in_message,
+            add_name_prefixes=add_name_prefixes,
+            include_usage_in_stream=include_usage_in_stream,
+            secret=secret_value(self._api_key),
+        )
+
+    def _make_sdk_client(self) -> AsyncOpenAI:
+        from openai import AsyncOpenAI
+
+        return AsyncOpenAI(
+            api_key=secret_value(self._api_key) or _NO_KEY_PLACEHOLDER,
+            base_url=self._base_url,
+            organization=self._organization,
+            timeout=self._timeout,
+            max_retries=self._max_retries,
+            default_headers=self._default_headers,
+        )
+
+    def _to_config(self) -> OpenAIClientConfig:
+        return OpenAIClientConfig(
+            model=self._model,
+            api_key=self._api_key,
+            base_url=self._base_url,
+            organization=self._organization,
+            timeout=self._timeout,
+            max_retries=self._max_retries,
+            model_info=self._model_info_arg,
+            default_headers=self._default_headers,
+            **self._options,
+            **self._create_args,
+        )
+
+    @classmethod
+    def _from_config(cls, config: OpenAIClientConfig) -> OpenAIChatCompletionClient:
+        values = config.model_dump(exclude_none=True, exclude={"api_key", "stream_options"})
+        if config.stream_options is not None:
+            values["include_usage_in_stream"] = bool(config.stream_options.get("include_usage"))
+        return cls(api_key=config.api_key, **values)
+
+
+class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
+    """A client for an Azure OpenAI deployment.
+
+    Authenticates with ``api_key`` (or ``AZURE_OPENAI_API_KEY``), an ``azure_ad_token``,
+    or an ``azure_ad_token_provider`` (a callable returning a token, e.g. from
+    ``azure.identity``).  A token provider is code, so a client using one cannot be
+    dumped to a spec: dumping raises and says to use a key from the environment.
+    ``model`` names the underlying model (for model info), ``azure_deployment`` the
+    deployment requests go to (defaults to ``model``).
+    """
+
+    component_provider: ClassVar[str | None] = "azure_openai"
+    component_config_schema = AzureOpenAIClientConfig
+    key_env = "AZURE_OPENAI_API_KEY"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        azure_endpoint: str,
+        api_version: str,
+        azure_deployment: str | None = None,
+        api_key: str | SecretStr | None = None,
+        azure_ad_token: str | SecretStr | None = None,
+        azure_ad_token_provider: Callable[[], str | Awaitable[str]] | None = None,
+        timeout: float | None = 60.0,
+        max_retries: int = 2,
+        model_info: ModelInfo | Mapping[str, Any] | None = None,
+        include_name_in_message: bool = True,
+        add_name_prefixes: bool = False,
+        default_headers: Mapping[str, str] | None = None,
+        include_usage_in_stream: bool = True,
+        **create_args: Any,
+    ) -> None:
+        _check_create_args(create_args, type(self).__name__)
+        self._api_key = secret_from_env(api_key, self.key_env)
+        self._ad_token = secret_from_env(azure_ad_token, "AZURE_OPENAI_AD_TOKEN")
+        self._token_provider = azure_ad_token_provider
+        if self._api_key is None and self._ad_token is None and azure_ad_token_provider is None:
+            raise ConfigurationError(
+                f"provider 'azure_openai', model {model!r}: no credentials; set "
+                "AZURE_OPENAI_API_KEY, or pass api_key=, azure_ad_token= or "
+                "azure_ad_token_provider="
+            )
+        self._endpoint = azure_endpoint
+        self._deployment = azure_deployment or model
+        self._api_version = api_version
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._model_info_arg = dict(model_info) if model_info is not None else None
+        self._default_headers = dict(default_headers) if default_headers else None
+        self._options = {
+            "include_name_in_message": include_name_in_message,
+            "add_name_prefixes": add_name_prefixes,
+            "include_usage_in_stream": include_usage_in_stream,
+        }
+        super().__init__(
+            model=model,
+            model_info=resolve_model_info(
+                model, self._model_info_arg, custom_endpoint=False, provider="azure_openai"
+            ),
+            create_args=create_args,
+            include_name_in_message=include_name_in_message,
+            add_name_prefixes=add_name_prefixes,
+            include_usage_in_stream=include_usage_in_stream,
+            secret=secret_value(self._api_key) or secret_value(self._ad_token),
+        )
+
+    def _make_sdk_client(self) -> AsyncAzureOpenAI:
+        from openai import AsyncAzureOpenAI
+
+        return AsyncAzureOpenAI(
+            azure_endpoint=self._endpoint,
+            azure_deployment=self._deployment,
+            api_version=self._api_version,
+            api_key=secret_value(self._api_key),
+            azure_ad_token=secret_value(self._ad_token),
+            azure_ad_token_provider=self._token_provider,  # type: ignore[arg-type]
+            timeout=self._timeout,
+            max_retries=self._max_retries,
+            default_headers=self._default_headers,
+        )
+
+    def _to_config(self) -> AzureOpenAIClientConfig:
+        if self._token_provider is not None:
+            raise ComponentError(
+                "AzureOpenAIChatCompletionClient with an azure_ad_token_provider cannot be "
+                "dumped: the provider is code, and specs carry no code. Use an API key from "
+                'the environment ({"env": "AZURE_OPENAI_API_KEY"}) in the spec, or build this '
+                "client in Python"
+            )
+        return AzureOpenAIClientConfig(
+            model=self._model,
+            azure_endpoint=self._endpoint,
+            azure_deployment=self._deployment,
+            api_version=self._api_version,
+            api_key=self._api_key,
+            azure_ad_token=self._ad_token,
+            timeout=self._timeout,
+            max_retries=self._max_retries,
+            model_info=self._model_info_arg,
+            default_headers=self._default_headers,
+            **self._options,
+            **self._create_args,
+        )
+
+    @classmethod
+    def _from_config(cls, config: AzureOpenAIClientConfig) -> AzureOpenAIChatCompletionClient:
+        values = config.model_dump(
+            exclude_none=True, exclude={"api_key", "azure_ad_token", "stream_options"}
+        )
+        if config.stream_options is not None:
+            values["include_usage_in_stream"] = bool(config.stream_options.get("include_usage"))
+        return cls(api_key=config.api_key, azure_ad_token=config.azure_ad_token, **values)
+
+
+def _check_create_args(create_args: Mapping[str, Any], cls_name: str) -> None:
+    unknown = sorted(set(create_args) - set(CREATE_ARG_NAMES))
+    if unknown:
+        raise ConfigurationError(
+            f"{cls_name} got unknown argument(s) {', '.join(unknown)}; request arguments are "
+            f"{', '.join(CREATE_ARG_NAMES)}; pass others per call with extra_create_args={{...}}"
+        )

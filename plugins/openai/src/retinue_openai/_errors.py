@@ -1,0 +1,128 @@
+"""Turn the openai SDK's exceptions into retinue's model errors, never leaking a key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from retinue import (
+    ModelAuthenticationError,
+    ModelClientError,
+    ModelConnectionError,
+    ModelContentFilterError,
+    ModelNotFoundError,
+    ModelRateLimitError,
+    ModelResponseError,
+    ModelTimeoutError,
+)
+
+__all__ = ["ErrorContext", "redact", "translate_sdk_error"]
+
+# Key-like tokens a provider may echo back ("Incorrect API key provided: sk-ab***yz").
+_KEY_LIKE = re.compile(r"\b(sk|key|AIza|Bearer)[-_A-Za-z0-9*.]{6,}")
+_CONTENT_FILTER_CODES = {"content_filter", "content_policy_violation", "content_filtered"}
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """Who failed: the provider and model names, the key to scrub and the env var to suggest."""
+
+    provider: str
+    model: str
+    secret: str | None
+    key_env: str
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with the secret and anything that looks like a key replaced."""
+    if secret:
+        text = text.replace(secret, "[redacted]")
+    return _KEY_LIKE.sub("[redacted]", text)
+
+
+def _server_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        # Gemini's OpenAI-compatible endpoint wraps its error in a one-item list.
+        body = body[0].get("error", body[0])
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error", {})
+        if isinstance(message, dict):
+            message = message.get("message")
+        if isinstance(message, str) and message:
+            return message
+    return str(getattr(exc, "message", "") or exc)
+
+
+def _error_code(exc: Any) -> str:
+    code = getattr(exc, "code", None)
+    body = getattr(exc, "body", None)
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        body = body[0].get("error", body[0])
+    if code is None and isinstance(body, dict):
+        code = body.get("code")
+    return str(code or "")
+
+
+def translate_sdk_error(exc: BaseException, ctx: ErrorContext) -> ModelClientError | None:
+    """The retinue error for an SDK or transport exception, or None when it is not one."""
+    import openai
+
+    who = {"provider": ctx.provider, "model": ctx.model}
+    status = getattr(exc, "status_code", None)
+    detail = redact(_server_message(exc), ctx.secret)
+    if isinstance(exc, openai.APITimeoutError):
+        return ModelTimeoutError("the request timed out", **who)
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        reason = redact(f"{type(cause).__name__}: {cause}", ctx.secret) if cause else detail
+        return ModelConnectionError(f"could not reach the server ({reason})", **who)
+    # Gemini answers a bad key with HTTP 400 INVALID_ARGUMENT, not 401.
+    bad_key_400 = isinstance(exc, openai.BadRequestError) and (
+        "API_KEY_INVALID" in str(exc) or "API key not valid" in detail
+    )
+    if bad_key_400 or isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        # The server's text may quote part of the key, so only the status is reported.
+        return ModelAuthenticationError(
+            f"the server rejected the credentials (HTTP {status})",
+            todo=f"set {ctx.key_env} (or the client's api_key) to a valid key for this endpoint",
+            status_code=status,
+            **who,
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return ModelNotFoundError(f"not found (HTTP 404): {detail}", status_code=status, **who)
+    if isinstance(exc, openai.RateLimitError):
+        return ModelRateLimitError(
+            f"rate limited (HTTP 429) after every retry: {detail}", status_code=status, **who
+        )
+    if isinstance(exc, openai.BadRequestError) and (
+        _error_code(exc) in _CONTENT_FILTER_CODES or "content management policy" in detail
+    ):
+        return ModelContentFilterError(
+            f"the content filter refused the request: {detail}", status_code=status, **who
+        )
+    if isinstance(exc, openai.APIStatusError):
+        todo = (
+            "check the request arguments (model, messages, tools, extra_create_args)"
+            if status is not None and status < 500
+            else None
+        )
+        return ModelResponseError(
+            f"the server answered HTTP {status}: {detail}", todo=todo, status_code=status, **who
+        )
+    if isinstance(exc, openai.APIError):
+        return ModelResponseError(f"malformed response: {detail}", **who)
+    return None
+
+
+def stream_broken(exc: BaseException, ctx: ErrorContext) -> ModelResponseError:
+    """The error for a stream whose connection failed before it finished."""
+    cause = exc.__cause__ or exc
+    return ModelResponseError(
+        "the response stream was cut off before it finished "
+        f"({type(cause).__name__}: {redact(str(cause), ctx.secret)})",
+        provider=ctx.provider,
+        model=ctx.model,
+        todo="retry the call; if it keeps happening, check the server or a proxy in between",
+    )
