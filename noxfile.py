@@ -54,7 +54,7 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 def _expose_pyenv_pythons() -> None:
     """Make every pyenv-installed 3.10-3.13 visible, since only pyenv's default is active."""
-    if "PYENV_VERSION" in os.environ or shutil.which("pyenv") is None:
+    if os.environ.get("PYENV_VERSION") or shutil.which("pyenv") is None:
         return
     listed = subprocess.run(
         ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False

@@ -1,5 +1,8 @@
 """MkDocs hook: builds the navigation from the pages present and adds one page per plugin.
 
+The hook reference is rendered from ``retinue.hookspecs`` at build time by
+``docs/gen_hooks.py``, so the site always shows the hooks of the kernel it documents.
+
 Each ``plugins/<name>/README.md`` and ``contrib/<name>/README.md`` becomes
 ``plugins/<name>.md`` in the site, so a plugin's page and its README never drift.
 Relative links in a README point into the repository; they are rewritten to the
@@ -9,6 +12,7 @@ the strict build keeps checking every link that remains.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -65,7 +69,24 @@ def plugin_page(readme: Path, names: set[str]) -> str:
     return _LINK.sub(lambda match: _rewrite_link(match, names), text)
 
 
+def hook_reference() -> str | None:
+    """``docs/hooks.md`` as ``docs/gen_hooks.py`` renders it now, if the generator exists."""
+    generator = ROOT / "docs" / "gen_hooks.py"
+    spec = importlib.util.spec_from_file_location("retinue_docs_gen_hooks", generator)
+    if not generator.is_file() or spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.render())
+
+
 def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
+    hooks_page = hook_reference()
+    if hooks_page is not None:
+        existing = files.get_file_from_path("hooks.md")
+        if existing is not None:
+            files.remove(existing)
+        files.append(File.generated(config, "hooks.md", content=hooks_page))
     readmes = plugin_readmes()
     names = {name for name, _ in readmes}
     for name, readme in readmes:

@@ -220,3 +220,17 @@ def test_objects_that_are_not_components_cannot_be_dumped() -> None:
 def test_classmethod_load_checks_the_class(registry: Any) -> None:
     spec = Greeter("hi").dump_component()
     assert Greeter.load_component(spec, registry=registry).greeting == "hi"
+
+
+def test_errors_in_nested_specs_name_where_they_are() -> None:
+    spec = {
+        "provider": "static",
+        "kind": "workbench",
+        "config": {
+            "tools": [
+                {"provider": "function", "kind": "tool", "config": {"name": "x"}},
+            ]
+        },
+    }
+    with pytest.raises(ComponentLoadError, match=r"(?s)in tools\.0: .*description: Field required"):
+        load_component(spec, registry=isolated_registry(), trust_code=True)

@@ -198,10 +198,23 @@ def test_unregistered_dotted_path_is_refused_with_how_to_allow(tmp_path: Path) -
     with pytest.raises(ProviderNotFoundError) as caught:
         registry.load("tool", "collections.OrderedDict")
     message = str(caught.value)
-    assert "allow_imports=['collections']" in message
+    assert "allow_imports=['collections'] to load_component or Registry.load" in message
     assert "RETINUE_COMPONENT_ALLOWLIST=collections" in message
     with pytest.raises(ComponentLoadError, match="RETINUE_COMPONENT_ALLOWLIST"):
         load_component({"provider": "collections.OrderedDict", "kind": "tool"}, registry=registry)
+
+
+def test_load_component_imports_an_allowed_dotted_provider() -> None:
+    spec = {
+        "provider": "test_registry_lookup.LimitTermination",
+        "kind": "termination",
+        "config": {"limit": 2},
+    }
+    registry = make_registry()
+    with pytest.raises(ComponentLoadError, match="allow_imports"):
+        load_component(spec, registry=registry)
+    condition = load_component(spec, registry=registry, allow_imports=["test_registry_lookup"])
+    assert condition.limit == 2
 
 
 @pytest.mark.parametrize("allowed", ["collections", "collections.", "collections.OrderedDict"])

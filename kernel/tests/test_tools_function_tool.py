@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from typing import Annotated
 
@@ -144,10 +145,14 @@ def test_bad_functions_are_refused_clearly() -> None:
 
     with pytest.raises(ConfigurationError, match=r"takes \*args"):
         FunctionTool(star, description="x")
-    with pytest.raises(ConfigurationError, match="lambda"):
+    with pytest.raises(ConfigurationError, match="<lambda> has no usable name"):
         FunctionTool(lambda: 1, description="x")
     with pytest.raises(ConfigurationError, match="tool name 'has space' is invalid"):
         FunctionTool(add, description="x", name="has space")
+    with pytest.raises(ConfigurationError, match="has no usable name"):
+        FunctionTool(functools.partial(add, b=1), description="x")
+    partial_tool = FunctionTool(functools.partial(add, b=1), description="x", name="add_one")
+    assert list(partial_tool.schema["parameters"]["properties"]) == ["a", "b"]
     with pytest.raises(ConfigurationError, match="needs a function"):
         FunctionTool(42, description="x")  # type: ignore[arg-type]
 

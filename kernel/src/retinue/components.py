@@ -58,6 +58,7 @@ __all__ = [
     "format_validation_error",
     "import_reference",
     "load_component",
+    "load_nested",
     "parse_spec",
     "require_trusted_code",
 ]
@@ -448,3 +449,15 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
             f"but a {expected.__name__} was expected"
         )
     return cast(T, obj)
+
+
+def load_nested(spec: ComponentModel | Mapping[str, Any], expected: type[T] | None, at: str) -> T:
+    """Load a spec nested in another component's config (inside its ``_from_config``).
+
+    Uses the enclosing load's registry and trust, and prefixes errors with the nested
+    spec's place ``at`` (e.g. ``"tools.2"``), so a bad nested spec is easy to find.
+    """
+    try:
+        return load_component(spec, expected)
+    except ComponentLoadError as exc:
+        raise type(exc)(f"in {at}: {exc}") from exc

@@ -328,8 +328,9 @@ class Registry:
         elif _DOTTED.match(name):
             lines.append(
                 f"To import this dotted path although no plugin registered it, trust its "
-                f"module: load_component(spec, allow_imports=[{_module_of(name)!r}]) or set "
-                f"{ALLOWLIST_ENV}={_module_of(name)}"
+                f"module: set {ALLOWLIST_ENV}={_module_of(name)} (comma-separated module "
+                f"prefixes) or pass allow_imports=[{_module_of(name)!r}] to load_component or "
+                "Registry.load"
             )
         return " ".join(lines)
 

@@ -34,7 +34,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -117,7 +117,7 @@ def _configured_provider() -> TracerProvider | None:
     if provider is _MISSING or provider is None:
         current = otel_trace.get_tracer_provider()
         return None if isinstance(current, otel_trace.ProxyTracerProvider) else current
-    return provider  # type: ignore[no-any-return]
+    return cast("TracerProvider", provider)
 
 
 def get_tracer(provider: TracerProvider | None = None) -> Tracer | None:

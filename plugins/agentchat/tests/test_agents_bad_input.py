@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from pydantic import BaseModel
-
 from retinue import CancellationToken, ConfigurationError, ModelClientError
 from retinue.chat import HandoffMessage, TextMessage
 from retinue.models import CreateResult, FunctionCall

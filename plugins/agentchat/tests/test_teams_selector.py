@@ -74,7 +74,7 @@ async def test_several_names_and_repeats_are_refused_then_attempts_run_out() -> 
     # Turn 1: coder.  Turn 2: "coder" may not repeat, so the candidates are planner and
     # tester; both replies are refused and the first candidate speaks.
     assert sources(result) == ["user", "coder", "planner"]
-    assert client.requests[1].messages[-1].content.startswith("Your reply named several")  # type: ignore[union-attr]
+    assert client.requests[2].messages[-1].content.startswith("Your reply named several")  # type: ignore[union-attr]
 
 
 async def test_a_repeat_offered_by_candidate_func_is_refused_with_feedback() -> None:

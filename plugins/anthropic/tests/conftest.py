@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,14 +20,19 @@ def wire() -> Iterator[WireServer]:
 
 
 @pytest.fixture
-def make_client(
+async def make_client(
     wire: WireServer, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., AnthropicChatCompletionClient]:
-    """Build a client for the wire server; the key comes from ANTHROPIC_API_KEY."""
+) -> AsyncIterator[Callable[..., AnthropicChatCompletionClient]]:
+    """Build clients for the wire server (key from ANTHROPIC_API_KEY); closed afterwards."""
     monkeypatch.setenv("ANTHROPIC_API_KEY", TEST_KEY)
+    made: list[AnthropicChatCompletionClient] = []
 
     def make(model: str = "claude-sonnet-5", **kwargs: Any) -> AnthropicChatCompletionClient:
         kwargs.setdefault("max_retries", 0)
-        return AnthropicChatCompletionClient(model, base_url=wire.base_url, **kwargs)
+        client = AnthropicChatCompletionClient(model, base_url=wire.base_url, **kwargs)
+        made.append(client)
+        return client
 
-    return make
+    yield make
+    for client in made:
+        await client.close()

@@ -206,6 +206,7 @@ async def test_unreachable_server_is_a_connection_error(monkeypatch: pytest.Monk
     )
     with pytest.raises(ModelConnectionError, match="could not reach"):
         await client.create(HELLO)
+    await client.close()
 
 
 async def test_client_keeps_working_after_a_failure(

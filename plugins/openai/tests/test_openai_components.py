@@ -108,6 +108,15 @@ def test_provider_names_and_capabilities_are_registered(registry: Registry) -> N
     )
 
 
+def test_telemetry_names(server: OpenAIWireServer) -> None:
+    client = OpenAIChatCompletionClient("gpt-4o-mini", api_key=TEST_KEY, base_url=server.base_url)
+    assert (client.provider_name, client.model_name) == ("openai", "gpt-4o-mini")
+    azure = AzureOpenAIChatCompletionClient(
+        "gpt-4o", azure_endpoint=server.root_url, api_version="2024-10-21", api_key=TEST_KEY
+    )
+    assert (azure.provider_name, azure.model_name) == ("azure_openai", "gpt-4o")
+
+
 def test_importing_the_package_and_plugin_does_not_import_the_sdk() -> None:
     code = (
         "import sys, retinue_openai, retinue_openai.plugin, retinue_openai.testing;"

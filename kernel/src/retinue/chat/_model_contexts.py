@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from .._errors import ConfigurationError
-from ..components import ComponentModel, load_component
+from ..components import ComponentModel, load_nested
 from ..models import (
     ChatCompletionClient,
     FunctionExecutionResultMessage,
@@ -201,7 +201,7 @@ class TokenLimitedChatCompletionContext(ChatCompletionContext):
     @classmethod
     def _from_config(cls, config: TokenLimitedContextConfig) -> TokenLimitedChatCompletionContext:
         return cls(
-            load_component(config.model_client, ChatCompletionClient),
+            load_nested(config.model_client, ChatCompletionClient, "model_client"),
             token_limit=config.token_limit,
             tool_schema=config.tool_schema,  # type: ignore[arg-type]
             initial_messages=config.initial_messages,

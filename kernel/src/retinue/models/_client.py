@@ -36,6 +36,14 @@ class ChatCompletionClient(Component[Any], ABC):
 
     component_kind = "model_client"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every implementation gets the ``chat {model}`` span and the model-call
+        # interceptors around its own create/create_stream, without writing any.
+        from .._instrument import instrument_model_client_class
+
+        instrument_model_client_class(cls)
+
     @abstractmethod
     async def create(
         self,

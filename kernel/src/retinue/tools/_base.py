@@ -43,6 +43,14 @@ class Tool(Component[Any], ABC):
 
     component_kind = "tool"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every implementation gets the ``execute_tool {name}`` span and the tool-call
+        # interceptors around its own run_json, without writing any.
+        from .._instrument import instrument_tool_class
+
+        instrument_tool_class(cls)
+
     @property
     @abstractmethod
     def name(self) -> str: ...

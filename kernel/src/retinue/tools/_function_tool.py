@@ -65,6 +65,19 @@ class FunctionToolConfig(BaseModel):
         return self
 
 
+def _label(func: Callable[..., Any]) -> str:
+    return str(getattr(func, "__qualname__", None) or repr(func))
+
+
+def _hinted(func: Callable[..., Any]) -> Any:
+    """Where the annotations of ``func`` are (partials and callable objects keep them apart)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.isroutine(func) or inspect.isclass(func):
+        return func
+    return type(func).__call__
+
+
 def _is_cancellation_param(param: inspect.Parameter, hint: Any) -> bool:
     return param.name == _CANCELLATION_PARAM or hint is CancellationToken
 
@@ -95,10 +108,10 @@ def _args_model(
     """Build the arguments model from ``func``'s signature; also its return type and
     whether it takes a cancellation token."""
     try:
-        hints = get_type_hints(func, include_extras=True)
+        hints = get_type_hints(_hinted(func), include_extras=True)
     except Exception as exc:
         raise ConfigurationError(
-            f"cannot read the type hints of {func.__qualname__}: {exc}; make every "
+            f"cannot read the type hints of {_label(func)}: {exc}; make every "
             "annotation importable where the function is defined"
         ) from exc
     fields: dict[str, Any] = {}
@@ -106,7 +119,7 @@ def _args_model(
     for param in inspect.signature(func).parameters.values():
         if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             raise ConfigurationError(
-                f"{func.__qualname__} takes *{param.name}; a tool's arguments must be named "
+                f"{_label(func)} takes *{param.name}; a tool's arguments must be named "
                 "parameters so they can be described to the model"
             )
         hint = hints.get(param.name, Any)
@@ -125,13 +138,13 @@ def _source_of(func: Callable[..., Any]) -> tuple[str, str]:
         source = textwrap.dedent(inspect.getsource(func))
     except (OSError, TypeError) as exc:
         raise ComponentError(
-            f"cannot dump FunctionTool for {getattr(func, '__qualname__', func)!r}: its source "
+            f"cannot dump FunctionTool for {_label(func)}: its source "
             "code is not available (lambdas, builtins and functions typed into a REPL have "
             "none); define it with 'def' in a module"
         ) from exc
     definition = _first_function(source)
     if definition is None:
-        raise ComponentError(f"cannot dump {func.__qualname__}: no 'def' found in its source")
+        raise ComponentError(f"cannot dump {_label(func)}: no 'def' found in its source")
     lines = source.splitlines(keepends=True)
     return "".join(lines[definition.lineno - 1 : definition.end_lineno]), definition.name
 
@@ -206,9 +219,9 @@ class FunctionTool(BaseTool[BaseModel, Any]):
         if not callable(func):
             raise ConfigurationError(f"FunctionTool needs a function, got {type(func).__name__}")
         tool_name = name or str(getattr(func, "__name__", ""))
-        if tool_name == "<lambda>":
+        if not name and not tool_name.isidentifier():
             raise ConfigurationError(
-                "a lambda has no usable name; pass FunctionTool(..., name='...')"
+                f"{_label(func)} has no usable name; pass FunctionTool(..., name='...')"
             )
         if dump_as not in ("source", "reference"):
             raise ConfigurationError(f"dump_as must be 'source' or 'reference', got {dump_as!r}")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from .._errors import CancelledError, ConfigurationError, RetinueError, ToolError
 from ..cancellation import CancellationToken
-from ..components import ComponentModel, load_component
+from ..components import ComponentModel, load_nested
 from ..models import Image
 from ._base import Tool, ToolSchema
 from ._base_tool import BaseStreamTool, validate_tool_name
@@ -187,7 +187,7 @@ class StaticWorkbench(Workbench):
     @classmethod
     def _from_config(cls, config: StaticWorkbenchConfig) -> StaticWorkbench:
         return cls(
-            [load_component(spec, Tool) for spec in config.tools],
+            [load_nested(spec, Tool, f"tools.{index}") for index, spec in enumerate(config.tools)],
             tool_overrides=config.tool_overrides,
         )
 

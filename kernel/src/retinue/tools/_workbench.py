@@ -13,7 +13,7 @@ from ..components import Component
 from ..models import Image
 from ._base import ToolSchema
 
-__all__ = ["ImageResultContent", "TextResultContent", "ToolResult", "Workbench", "StreamWorkbench"]
+__all__ = ["ImageResultContent", "StreamWorkbench", "TextResultContent", "ToolResult", "Workbench"]
 
 
 class TextResultContent(BaseModel):

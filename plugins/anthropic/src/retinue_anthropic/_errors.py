@@ -102,8 +102,18 @@ def translate_sdk_error(exc: BaseException, ctx: ErrorContext) -> ModelClientErr
     return ModelResponseError(f"the server reported an error: {detail}", **who)
 
 
-def stream_broken(exc: BaseException, ctx: ErrorContext) -> ModelResponseError:
-    """The error for an answer whose connection failed before it was complete."""
+def stream_broken(exc: BaseException, ctx: ErrorContext) -> ModelClientError:
+    """The error for an answer whose connection failed or stalled before it was complete.
+
+    The SDK wraps transport errors only until the response starts; later ones arrive as
+    the HTTP library's own exceptions (``httpx`` or its successor), recognised by name.
+    """
+    if any(cls.__name__ == "TimeoutException" for cls in type(exc).__mro__):
+        return ModelTimeoutError(
+            "the server stopped sending in the middle of the answer (read timeout)",
+            provider=ctx.provider,
+            model=ctx.model,
+        )
     return ModelResponseError(
         "the response was cut off before it finished "
         f"({type(exc).__name__}: {redact(str(exc), ctx.secret)})",

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr, field_validator
 from retinue.models import ModelFamily, ModelInfo
-from retinue_openai import OpenAIChatCompletionClient, OpenAIClientConfig
-from retinue_openai._config import refuse_masked_key
+from retinue_openai._client import OpenAIChatCompletionClient
+from retinue_openai._config import OpenAIClientConfig, refuse_masked_key
 from retinue_openai._model_info import lookup_model_info, model_info_entry
 
 __all__ = [
@@ -69,7 +69,10 @@ class GeminiChatCompletionClient(OpenAIChatCompletionClient):
     component_config_schema = GeminiClientConfig
     key_env = "GEMINI_API_KEY"
     default_base_url: ClassVar[str | None] = GEMINI_BASE_URL
-    known_models = staticmethod(gemini_model_info)
+
+    @classmethod
+    def lookup_known_model(cls, model: str) -> ModelInfo | None:
+        return gemini_model_info(model)
 
     def __init__(
         self,

@@ -37,7 +37,21 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._base import BaseOpenAIChatCompletionClient  # noqa: F401
-    from ._client import AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient  # noqa: F401
-    from ._config import AzureOpenAIClientConfig, OpenAIClientConfig  # noqa: F401
-    from ._model_info import known_model_info  # noqa: F401
+    from ._base import (
+        BaseOpenAIChatCompletionClient as BaseOpenAIChatCompletionClient,
+    )
+    from ._client import (
+        AzureOpenAIChatCompletionClient as AzureOpenAIChatCompletionClient,
+    )
+    from ._client import (
+        OpenAIChatCompletionClient as OpenAIChatCompletionClient,
+    )
+    from ._config import (
+        AzureOpenAIClientConfig as AzureOpenAIClientConfig,
+    )
+    from ._config import (
+        OpenAIClientConfig as OpenAIClientConfig,
+    )
+    from ._model_info import (
+        known_model_info as known_model_info,
+    )

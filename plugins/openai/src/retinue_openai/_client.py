@@ -42,7 +42,6 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
     component_provider: ClassVar[str | None] = "openai"
     component_config_schema = OpenAIClientConfig
     default_base_url: ClassVar[str | None] = None
-    known_models: ClassVar[Callable[[str], ModelInfo | None]] = staticmethod(known_model_info)
 
     def __init__(
         self,
@@ -90,7 +89,7 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
                 self._model_info_arg,
                 custom_endpoint=custom_endpoint,
                 provider=self.provider_name,
-                known=self.known_models,
+                known=self.lookup_known_model,
             ),
             create_args=create_args,
             include_name_in_message=include_name_in_message,
@@ -98,6 +97,11 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             include_usage_in_stream=include_usage_in_stream,
             secret=secret_value(self._api_key),
         )
+
+    @classmethod
+    def lookup_known_model(cls, model: str) -> ModelInfo | None:
+        """Model info of ``model`` from this client's table of known models, else None."""
+        return known_model_info(model)
 
     def _make_sdk_client(self) -> AsyncOpenAI:
         from openai import AsyncOpenAI
@@ -210,7 +214,7 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             api_version=self._api_version,
             api_key=secret_value(self._api_key),
             azure_ad_token=secret_value(self._ad_token),
-            azure_ad_token_provider=self._token_provider,  # type: ignore[arg-type]
+            azure_ad_token_provider=self._token_provider,
             timeout=self._timeout,
             max_retries=self._max_retries,
             default_headers=self._default_headers,

@@ -69,7 +69,7 @@ def translate_sdk_error(exc: BaseException, ctx: ErrorContext) -> ModelClientErr
     """The retinue error for an SDK or transport exception, or None when it is not one."""
     import openai
 
-    who = {"provider": ctx.provider, "model": ctx.model}
+    who: dict[str, Any] = {"provider": ctx.provider, "model": ctx.model}
     status = getattr(exc, "status_code", None)
     detail = redact(_server_message(exc), ctx.secret)
     if isinstance(exc, openai.APITimeoutError):

@@ -92,7 +92,7 @@ def lookup_model_info(table: dict[str, ModelInfo], model: str) -> ModelInfo | No
     matches = [p for p in table if name == p or name.startswith((p + "-", p + "."))]
     if not matches:
         return None
-    return ModelInfo(**table[max(matches, key=len)])  # type: ignore[typeddict-item]
+    return ModelInfo(**table[max(matches, key=len)])
 
 
 def known_model_info(model: str) -> ModelInfo | None:
@@ -126,7 +126,7 @@ def resolve_model_info(
             provider,
             dict(CONSERVATIVE_MODEL_INFO),
         )
-        return ModelInfo(**CONSERVATIVE_MODEL_INFO)  # type: ignore[typeddict-item]
+        return ModelInfo(**CONSERVATIVE_MODEL_INFO)
     raise ConfigurationError(
         f"provider {provider!r}: model {model!r} is unknown, so retinue cannot tell what it "
         "can do. "

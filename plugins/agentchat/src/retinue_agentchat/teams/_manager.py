@@ -226,6 +226,10 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         )
 
     async def _fail(self, error: GroupChatError, token: CancellationToken) -> None:
+        # A failed run ends like a stopped one: the next run counts its turns afresh.
+        if self._termination is not None:
+            await self._termination.reset()
+        self._current_turn = 0
         await self.publish_message(
             GroupChatTermination(error=error), self._output_topic, cancellation_token=token
         )
