@@ -98,6 +98,8 @@ def test_name_collisions_after_overrides_are_rejected() -> None:
         StaticWorkbench([FunctionTool(add, "a"), FunctionTool(add, "b")])
     with pytest.raises(ConfigurationError, match=r"\['nope'\], which are not tools"):
         StaticWorkbench(tools(), tool_overrides={"nope": ToolOverride(name="x")})
+    with pytest.raises(ConfigurationError, match=r"tools\[1\] is a function, not a Tool"):
+        StaticWorkbench([tools()[0], add])  # type: ignore[list-item]
     with pytest.raises(ConfigurationError, match="tool name 'bad name' is invalid"):
         StaticWorkbench(tools(), tool_overrides={"add": ToolOverride(name="bad name")})
 

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-
 from retinue.testing.wire import WireServer
 from retinue_anthropic import AnthropicChatCompletionClient
 

@@ -10,7 +10,6 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
 from retinue import ComponentError, load_component
 from retinue.models import (
     AssistantMessage,
@@ -133,7 +132,11 @@ def test_count_tokens_is_offline_and_grows_with_content(make_client: MakeClient)
     assert small > 0
     assert client.count_tokens([SystemMessage(content="x" * 700), *base]) >= small + 200
     assert client.count_tokens([UserMessage(content=["look", Image.from_bytes(b"i")])]) > 1000
-    tool = {"name": "calc", "description": "adds", "parameters": {"type": "object", "properties": {}}}
+    tool = {
+        "name": "calc",
+        "description": "adds",
+        "parameters": {"type": "object", "properties": {}},
+    }
     assert client.count_tokens(base, tools=[tool]) > small + 300  # type: ignore[list-item]
     calls = [AssistantMessage(content=[FunctionCall(id="1", name="calc", arguments="{}")])]
     assert client.count_tokens(calls) > 0

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from retinue.testing import ModelClientConformance
 from retinue.testing._registry import isolated_registry
 from retinue.testing.wire import RecordedRequest, ScriptedResponse, WireServer

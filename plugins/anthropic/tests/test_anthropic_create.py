@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-
 from retinue.models import (
     AssistantMessage,
     CreateResult,
@@ -60,13 +59,13 @@ async def test_system_prompt_is_top_level_and_key_is_sent(
 ) -> None:
     wire.enqueue(messages_response("Hi!"))
     client = make_client(temperature=0.2, top_k=5, stop_sequences=["END"])
-    result = await client.create(
-        [SystemMessage(content="Be brief."), UserMessage(content="Hello")]
-    )
+    result = await client.create([SystemMessage(content="Be brief."), UserMessage(content="Hello")])
     assert result.content == "Hi!" and result.finish_reason == "stop"
     request = wire.last_request
     assert request.path == "/v1/messages"
-    assert TEST_KEY in (request.headers.get("x-api-key", "") + request.headers.get("authorization", ""))
+    assert TEST_KEY in (
+        request.headers.get("x-api-key", "") + request.headers.get("authorization", "")
+    )
     assert request.json == {
         "model": "claude-sonnet-5",
         "max_tokens": 4096,
@@ -127,14 +126,24 @@ async def test_tool_calls_and_results_round_trip(wire: WireServer, make_client: 
         "role": "assistant",
         "content": [
             {"type": "text", "text": "Let me check."},
-            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
+            {
+                "type": "tool_use",
+                "id": "toolu_1",
+                "name": "get_weather",
+                "input": {"city": "Paris"},
+            },
             {"type": "tool_use", "id": "toolu_2", "name": "get_time", "input": {}},
         ],
     }
     assert messages[2] == {
         "role": "user",
         "content": [
-            {"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny", "is_error": False},
+            {
+                "type": "tool_result",
+                "tool_use_id": "toolu_1",
+                "content": "sunny",
+                "is_error": False,
+            },
             {"type": "tool_result", "tool_use_id": "toolu_2", "content": "boom", "is_error": True},
             {"type": "text", "text": "Thanks"},
         ],
@@ -183,7 +192,9 @@ async def test_tools_and_tool_choice(
     wire: WireServer, make_client: MakeClient, choice: Any, expected: Any
 ) -> None:
     wire.enqueue(messages_response("ok"))
-    await make_client().create([UserMessage(content="hi")], tools=[WEATHER, TIME], tool_choice=choice)
+    await make_client().create(
+        [UserMessage(content="hi")], tools=[WEATHER, TIME], tool_choice=choice
+    )
     body = wire.last_request.json
     assert body["tools"] == [
         {
@@ -271,7 +282,10 @@ async def test_images_are_sent_as_base64_blocks(wire: WireServer, make_client: M
     await make_client().create([UserMessage(content=["What is this?", image])])
     assert wire.last_request.json["messages"][0]["content"] == [
         {"type": "text", "text": "What is this?"},
-        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": image.data}},
+        {
+            "type": "image",
+            "source": {"type": "base64", "media_type": "image/png", "data": image.data},
+        },
     ]
 
 
@@ -341,8 +355,12 @@ async def test_structured_output_forces_a_synthetic_tool(
     wire: WireServer, make_client: MakeClient
 ) -> None:
     verdict = {"answer": "yes", "confidence": 0.9}
-    wire.enqueue(messages_response([tool_use(STRUCTURED_OUTPUT_TOOL, verdict)], stop_reason="tool_use"))
-    wire.enqueue(messages_stream([tool_use(STRUCTURED_OUTPUT_TOOL, verdict)], stop_reason="tool_use"))
+    wire.enqueue(
+        messages_response([tool_use(STRUCTURED_OUTPUT_TOOL, verdict)], stop_reason="tool_use")
+    )
+    wire.enqueue(
+        messages_stream([tool_use(STRUCTURED_OUTPUT_TOOL, verdict)], stop_reason="tool_use")
+    )
     client = make_client()
     result = await client.create([UserMessage(content="Is it?")], json_output=Verdict)
     assert result.finish_reason == "stop"

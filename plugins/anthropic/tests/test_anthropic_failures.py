@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 
 import pytest
-
 from retinue import (
     CancellationToken,
     CancelledError,
@@ -53,7 +52,9 @@ def assert_names_the_call(error: RetinueError) -> None:
     assert TEST_KEY not in text and TEST_KEY[:12] not in text
 
 
-async def test_rate_limit_then_success_is_retried(wire: WireServer, make_client: MakeClient) -> None:
+async def test_rate_limit_then_success_is_retried(
+    wire: WireServer, make_client: MakeClient
+) -> None:
     wire.enqueue(error_response("rate_limit_error"), error_response("overloaded_error"))
     wire.enqueue(messages_response("finally"))
     result = await make_client(max_retries=2).create(HELLO)
@@ -192,7 +193,9 @@ async def test_error_event_inside_a_stream(wire: WireServer, make_client: MakeCl
         await drain(make_client())
 
 
-async def test_unreadable_body_is_a_response_error(wire: WireServer, make_client: MakeClient) -> None:
+async def test_unreadable_body_is_a_response_error(
+    wire: WireServer, make_client: MakeClient
+) -> None:
     wire.enqueue(JSONResponse("not a message", status=502, headers={"retry-after": "0"}))
     with pytest.raises(ModelResponseError, match="HTTP 502"):
         await make_client().create(HELLO)
@@ -274,7 +277,9 @@ def test_unknown_non_claude_model_needs_model_info(monkeypatch: pytest.MonkeyPat
         ({"model_info": {"vision": True}}, "model_info is missing"),
     ],
 )
-def test_bad_settings(monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, object], message: str) -> None:
+def test_bad_settings(
+    monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, object], message: str
+) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", TEST_KEY)
     with pytest.raises(ConfigurationError, match=message):
         AnthropicChatCompletionClient("claude-sonnet-5", **kwargs)  # type: ignore[arg-type]

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from retinue.registry import Registry
 from retinue.testing import CodeExecutorConformance
 from retinue.testing._registry import isolated_registry

@@ -63,6 +63,8 @@ class MemoryContent(BaseModel):
 
 
 class MemoryQueryResult(BaseModel):
+    """The memory items that matched a query."""
+
     results: list[MemoryContent] = Field(default_factory=list)
 
 

@@ -140,11 +140,15 @@ FinishReason = Literal["stop", "length", "function_calls", "content_filter", "un
 
 
 class TopLogprob(BaseModel):
+    """One alternative token and its log probability."""
+
     logprob: float
     bytes: list[int] | None = None
 
 
 class ChatCompletionTokenLogprob(BaseModel):
+    """The log probability of one generated token, with its top alternatives."""
+
     token: str
     logprob: float
     top_logprobs: list[TopLogprob] | None = None

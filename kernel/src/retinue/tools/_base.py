@@ -17,6 +17,8 @@ __all__ = ["ParametersSchema", "Tool", "ToolSchema"]
 
 
 class ParametersSchema(TypedDict):
+    """The JSON-schema object describing a tool's arguments."""
+
     type: str
     properties: dict[str, Any]
     required: NotRequired[list[str]]

@@ -71,6 +71,12 @@ class StaticWorkbench(Workbench):
         self, tools: Sequence[Tool], tool_overrides: Mapping[str, ToolOverride] | None = None
     ) -> None:
         self._tools = list(tools)
+        for index, tool in enumerate(self._tools):
+            if not isinstance(tool, Tool):
+                raise ConfigurationError(
+                    f"tools[{index}] is a {type(tool).__name__}, not a Tool; wrap functions "
+                    "with FunctionTool(func, description=...)"
+                )
         self._overrides = dict(tool_overrides or {})
         by_own_name = {tool.name: tool for tool in self._tools}
         if len(by_own_name) != len(self._tools):

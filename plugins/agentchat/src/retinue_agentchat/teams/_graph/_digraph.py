@@ -110,27 +110,23 @@ class DiGraph(BaseModel):
                 "set_entry_point() on the builder to choose one"
             )
         for cycle in self._cycles():
-            if not any(edge.condition is not None for edge in cycle):
-                path = " -> ".join([*(self._source_of(e) for e in cycle), cycle[0].target])
+            if not any(edge.condition is not None for _, edge in cycle):
+                path = " -> ".join([*(source for source, _ in cycle), cycle[0][0]])
                 raise ConfigurationError(
                     f"the cycle {path} has no conditional edge, so it could never be left; "
                     "give one of its edges a condition"
                 )
 
-    def _source_of(self, edge: DiGraphEdge) -> str:
-        return next(name for name, node in self.nodes.items() if edge in node.edges)
+    def _cycles(self) -> list[list[tuple[str, DiGraphEdge]]]:
+        """Every cycle found by depth-first search, as its (source, edge) steps."""
+        cycles: list[list[tuple[str, DiGraphEdge]]] = []
 
-    def _cycles(self) -> list[list[DiGraphEdge]]:
-        """Every elementary cycle found by depth-first search, as its list of edges."""
-        cycles: list[list[DiGraphEdge]] = []
-
-        def visit(name: str, path: list[str], edges: list[DiGraphEdge]) -> None:
+        def visit(name: str, path: list[str], steps: list[tuple[str, DiGraphEdge]]) -> None:
             for edge in self.nodes[name].edges:
                 if edge.target in path:
-                    start = path.index(edge.target)
-                    cycles.append([*edges[start:], edge])
+                    cycles.append([*steps[path.index(edge.target) :], (name, edge)])
                 elif edge.target in self.nodes:
-                    visit(edge.target, [*path, edge.target], [*edges, edge])
+                    visit(edge.target, [*path, edge.target], [*steps, (name, edge)])
 
         for root in self.nodes:
             visit(root, [root], [])
