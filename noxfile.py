@@ -181,7 +181,20 @@ def tests(session: nox.Session, dist: str, kernel: str) -> None:
         session.install(*third_party, f"--resolution={resolution}")
     if target is not KERNEL:
         session.install(str(target.path), "--no-deps")
-    session.install(*TEST_TOOLS, *target.test_dependencies)
+    # Test-only siblings (e.g. retinue-local in agentchat's dev group) come from their folders.
+    test_siblings = [
+        BY_NAME[name]
+        for name in map(_requirement_name, target.test_dependencies)
+        if name in BY_NAME and name != "retinue"
+    ]
+    for sibling in test_siblings:
+        session.install(str(sibling.path), "--no-deps")
+    test_third_party = [
+        requirement
+        for requirement in target.test_dependencies
+        if _requirement_name(requirement) not in BY_NAME
+    ]
+    session.install(*TEST_TOOLS, *test_third_party)
     session.run("python", "-c", "import retinue; print('kernel', retinue.__version__)")
     tests_dir = target.path / "tests"
     session.run(

@@ -95,7 +95,9 @@ class Relay(RoutedAgent):
 
     @message_handler
     async def on_announcement(self, message: Announcement, ctx: MessageContext) -> None:
-        self.answers.append(await self.send_message(Question(message.text), AgentId("answerer", "a")))
+        self.answers.append(
+            await self.send_message(Question(message.text), AgentId("answerer", "a"))
+        )
 
 
 async def test_publish_handler_send_chain_is_one_trace(exporter: InMemorySpanExporter) -> None:
@@ -337,7 +339,9 @@ class Shouting(ModelCallInterceptor):
     async def before_model_call(self, request: ModelCallRequest) -> ModelCallRequest:
         return request.replace(messages=[UserMessage(content="REWRITTEN", source="mw")])
 
-    async def after_model_call(self, request: ModelCallRequest, result: CreateResult) -> CreateResult:
+    async def after_model_call(
+        self, request: ModelCallRequest, result: CreateResult
+    ) -> CreateResult:
         return result.model_copy(update={"content": f"{result.content}!"})
 
 

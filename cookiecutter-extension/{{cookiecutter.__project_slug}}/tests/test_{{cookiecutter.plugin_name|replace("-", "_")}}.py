@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+{%- if KIND in ("tool", "runtime") %}
 from typing import Any
+{%- endif %}
 
 import pytest
 import retinue
@@ -62,7 +64,8 @@ class TestWorkbenchConformance(WorkbenchConformance):
 
 
 async def test_counts_words() -> None:
-    assert await {{ P }}WordCountTool().run_json({"text": "one two  three"}, CancellationToken()) == 3
+    tool = {{ P }}WordCountTool()
+    assert await tool.run_json({"text": "one two  three"}, CancellationToken()) == 3
 {%- elif KIND == "code_executor" %}
 from retinue.code import CodeBlock
 from retinue.testing import CodeExecutorConformance
@@ -150,11 +153,13 @@ from {{ cookiecutter.__package }} import {{ P }}RoundRobinTeam
 class TestConformance(TeamConformance):
     @pytest.fixture
     def team(self) -> {{ P }}RoundRobinTeam:
-        return {{ P }}RoundRobinTeam([ScriptedChatAgent("a", ["hi"]), ScriptedChatAgent("b", ["ok"])])
+        agents = [ScriptedChatAgent("a", ["hi"]), ScriptedChatAgent("b", ["ok"])]
+        return {{ P }}RoundRobinTeam(agents)
 
 
 async def test_one_round_by_default() -> None:
-    team = {{ P }}RoundRobinTeam([ScriptedChatAgent("a", ["hi"]), ScriptedChatAgent("b", ["ok"])])
+    agents = [ScriptedChatAgent("a", ["hi"]), ScriptedChatAgent("b", ["ok"])]
+    team = {{ P }}RoundRobinTeam(agents)
     result = await team.run(task="go")
     assert [message.source for message in result.messages] == ["user", "a", "b"]
 {%- elif KIND == "termination" %}

@@ -42,5 +42,5 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 {%- for module, name in names %}
-    from .{{ module }} import {{ name }}
+    from .{{ module }} import {{ name }} as {{ name }}
 {%- endfor %}

@@ -41,7 +41,19 @@ T = TypeVar("T")
 
 
 def qualified_type_name(cls: type[Any]) -> str:
-    """The wire name of a message class: ``module.QualName``."""
+    """The wire name of a message class: ``module.QualName``.
+
+    A parametrized pydantic generic is named after its origin and arguments
+    (``retinue.chat._messages.StructuredMessage[app.models.Weather]``), so it gets the
+    same name whichever module parametrized it.
+    """
+    metadata = getattr(cls, "__pydantic_generic_metadata__", None)
+    if metadata and metadata.get("origin") is not None:
+        args = ", ".join(
+            qualified_type_name(arg) if isinstance(arg, type) else repr(arg)
+            for arg in metadata["args"]
+        )
+        return f"{qualified_type_name(metadata['origin'])}[{args}]"
     return f"{cls.__module__}.{cls.__qualname__}"
 
 

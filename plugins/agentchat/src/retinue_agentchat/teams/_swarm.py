@@ -54,11 +54,11 @@ class SwarmGroupChatManager(BaseGroupChatManager):
         self._seen = 0
 
     def save_selection(self) -> dict[str, Any]:
-        return {"current_speaker": self._current_speaker}
+        return {"current_speaker": self._current_speaker, "processed_messages": self._seen}
 
     def load_selection(self, state: Mapping[str, Any]) -> None:
         self._current_speaker = state.get("current_speaker", self._participant_names[0])
-        self._seen = len(self._thread)
+        self._seen = int(state.get("processed_messages", len(self._thread)))
 
 
 class Swarm(BaseGroupChat):

@@ -76,6 +76,7 @@ class GraphFlowManager(BaseGroupChatManager):
     def save_selection(self) -> dict[str, Any]:
         return {
             "ready": list(self._ready),
+            "processed_messages": self._seen,
             "remaining": self._remaining,
             "started_any": {node: sorted(groups) for node, groups in self._started_any.items()},
         }
@@ -86,7 +87,7 @@ class GraphFlowManager(BaseGroupChatManager):
         self._remaining.update({k: dict(v) for k, v in state.get("remaining", {}).items()})
         for node, groups in state.get("started_any", {}).items():
             self._started_any[node] = set(groups)
-        self._seen = len(self._thread)
+        self._seen = int(state.get("processed_messages", len(self._thread)))
 
 
 class GraphFlowConfig(GroupChatConfig):
