@@ -198,6 +198,8 @@ async def test_trusted_spec_round_trips(monkeypatch: pytest.MonkeyPatch) -> None
     )
     assert loaded.schema == original.schema
     assert await loaded.run_json({"a": 40}, CancellationToken()) == 42
+    # A tool built from a spec has no source file; it dumps the source it was given.
+    assert loaded.dump_component().config == original.dump_component().config
 
 
 async def test_trust_by_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:

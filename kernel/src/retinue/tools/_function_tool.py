@@ -228,6 +228,8 @@ class FunctionTool(BaseTool[BaseModel, Any]):
         self._func = func
         self._dump_as = dump_as
         self._global_imports = list(global_imports)
+        # Set when built from a spec: exec'd functions have no source file to read back.
+        self._source_code: str | None = None
         args_type, return_type, self._takes_token = _args_model(func, tool_name, strict)
         super().__init__(args_type, return_type, tool_name, description, strict)
 
@@ -258,7 +260,7 @@ class FunctionTool(BaseTool[BaseModel, Any]):
         if self._dump_as == "reference":
             where = {"function": _reference_to(self._func)}
         else:
-            where = {"source_code": _source_of(self._func)[0]}
+            where = {"source_code": self._source_code or _source_of(self._func)[0]}
         return FunctionToolConfig(
             name=self.name,
             description=self.description,
@@ -290,13 +292,15 @@ class FunctionTool(BaseTool[BaseModel, Any]):
             )
         namespace = _import_globals(config.global_imports)
         exec(config.source_code, namespace)
-        return cls(
+        tool = cls(
             namespace[definition.name],
             config.description,
             name=config.name,
             global_imports=config.global_imports,
             strict=config.strict,
         )
+        tool._source_code = config.source_code
+        return tool
 
     def __repr__(self) -> str:
         return f"FunctionTool(name={self.name!r})"
