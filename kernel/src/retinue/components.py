@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from ._errors import ComponentError, ComponentLoadError, RetinueError
+from .hookspecs import KINDS
 
 __all__ = [
     "AUTOGEN_COMPONENT_TYPES",
@@ -63,19 +64,6 @@ __all__ = [
     "require_trusted_code",
 ]
 
-KINDS: tuple[str, ...] = (
-    "model_client",
-    "tool",
-    "workbench",
-    "code_executor",
-    "runtime",
-    "agent",
-    "team",
-    "termination",
-    "model_context",
-    "memory",
-)
-"""The fixed kind names used by the registry, by specs and by the CLI."""
 
 AUTOGEN_COMPONENT_TYPES: dict[str, str] = {
     "model": "model_client",

@@ -6,7 +6,7 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from retinue import ComponentError, ConfigurationError
 from retinue.chat import BaseAgentEvent, BaseChatMessage
@@ -17,7 +17,7 @@ __all__ = ["ExternalTermination", "FunctionalTermination", "TimeoutTermination"]
 
 
 class TimeoutTerminationConfig(BaseModel):
-    timeout_seconds: float
+    timeout_seconds: float = Field(gt=0)
 
 
 class TimeoutTermination(FiringCondition):

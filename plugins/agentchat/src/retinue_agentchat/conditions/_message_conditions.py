@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from retinue import ConfigurationError
 from retinue.chat import (
@@ -34,7 +34,7 @@ __all__ = [
 
 
 class MaxMessageTerminationConfig(BaseModel):
-    max_messages: int
+    max_messages: int = Field(ge=1)
     include_agent_event: bool = False
 
 

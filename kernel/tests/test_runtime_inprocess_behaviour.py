@@ -1,0 +1,222 @@
+"""In-process runtime specifics: scheduling details, stop semantics, specs, a new process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+import retinue
+from retinue import CancellationToken, RuntimeClosedError
+from retinue.runtime import (
+    AgentId,
+    InProcessRuntime,
+    MessageContext,
+    RoutedAgent,
+    SingleThreadedAgentRuntime,
+    message_handler,
+)
+
+
+@dataclass
+class Hop:
+    """Forward to ``route[0]``, which forwards to the rest; the last one answers."""
+
+    route: list[str]
+
+
+@dataclass
+class Later:
+    """Spawn a task that sends back to this agent after the handler returned."""
+
+
+@dataclass
+class Count:
+    pass
+
+
+class Hopper(RoutedAgent):
+    def __init__(self) -> None:
+        super().__init__("hops")
+        self.count = 0
+        self.active = 0
+        self.max_active = 0
+        self.background: asyncio.Task[Any] | None = None
+
+    @message_handler
+    async def on_hop(self, message: Hop, ctx: MessageContext) -> list[str]:
+        if not message.route:
+            return [self.id.key]
+        rest = await self.send_message(
+            Hop(message.route[1:]),
+            AgentId("hopper", message.route[0]),
+            cancellation_token=ctx.cancellation_token,
+        )
+        return [self.id.key, *rest]
+
+    @message_handler
+    async def on_later(self, message: Later, ctx: MessageContext) -> None:
+        self.background = asyncio.ensure_future(
+            asyncio.gather(*(self.send_message(Count(), self.id) for _ in range(5)))
+        )
+
+    @message_handler
+    async def on_count(self, message: Count, ctx: MessageContext) -> int:
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+        await asyncio.sleep(0)
+        self.count += 1
+        self.active -= 1
+        return self.count
+
+
+@pytest.fixture
+async def runtime() -> Any:
+    runtime = InProcessRuntime()
+    await Hopper.register(runtime, "hopper", Hopper)
+    runtime.start()
+    yield runtime
+    await runtime.close()
+
+
+async def test_reentrant_chains_with_cancellation_tokens_do_not_deadlock(
+    runtime: InProcessRuntime,
+) -> None:
+    token = CancellationToken()
+    reply = await asyncio.wait_for(
+        runtime.send_message(
+            Hop(["b", "a", "a", "b"]), AgentId("hopper", "a"), cancellation_token=token
+        ),
+        30,
+    )
+    assert reply == ["a", "b", "a", "a", "b"]
+
+
+async def test_tasks_outliving_a_handler_queue_behind_the_agent(
+    runtime: InProcessRuntime,
+) -> None:
+    agent_id = AgentId("hopper", "x")
+    await runtime.send_message(Later(), agent_id)
+    agent = await runtime.try_get_underlying_agent_instance(agent_id, Hopper)
+    assert agent.background is not None
+    assert sorted(await asyncio.wait_for(agent.background, 30)) == [1, 2, 3, 4, 5]
+    assert agent.max_active == 1
+
+
+async def test_stop_fails_queued_sends_instead_of_hanging() -> None:
+    runtime = InProcessRuntime()
+    gate = asyncio.Event()
+
+    class Blocking(RoutedAgent):
+        @message_handler
+        async def on_count(self, message: Count, ctx: MessageContext) -> str:
+            await gate.wait()
+            return "done"
+
+    await Blocking.register(runtime, "blocking", Blocking)
+    runtime.start()
+    recipient = AgentId("blocking", "k")
+    first = asyncio.ensure_future(runtime.send_message(Count(), recipient))
+    queued = asyncio.ensure_future(runtime.send_message(Count(), recipient))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    stopping = asyncio.ensure_future(runtime.stop())
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.wait_for(stopping, 30)
+    assert await asyncio.wait_for(first, 30) == "done"
+    with pytest.raises(RuntimeClosedError, match="stopped before message"):
+        await asyncio.wait_for(queued, 30)
+
+
+async def test_stop_when_idle_before_start_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeClosedError, match="start"):
+        await InProcessRuntime().stop_when_idle()
+
+
+async def test_runtime_is_a_component_and_a_registered_provider() -> None:
+    runtime = retinue.create("runtime", "inprocess", serialize_messages=True)
+    assert isinstance(runtime, InProcessRuntime)
+    spec = runtime.dump_component()
+    assert (spec.provider, spec.kind) == ("inprocess", "runtime")
+    assert spec.config == {
+        "ignore_unhandled_exceptions": True,
+        "serialize_messages": True,
+        "tracing": True,
+    }
+    loaded = retinue.load_component(spec.model_dump())
+    assert isinstance(loaded, InProcessRuntime)
+    assert loaded.dump_component() == spec
+    assert SingleThreadedAgentRuntime is InProcessRuntime
+
+
+def test_a_new_process_continues_from_saved_state(tmp_path: Any) -> None:
+    script = textwrap.dedent(
+        """
+        import asyncio, json, sys
+        from dataclasses import dataclass
+        from retinue.runtime import (
+            AgentId, InProcessRuntime, MessageContext, RoutedAgent, TypeSubscription,
+            TopicId, message_handler,
+        )
+
+        @dataclass
+        class Add:
+            n: int
+
+        class Summer(RoutedAgent):
+            def __init__(self):
+                super().__init__("sums")
+                self.total = 0
+
+            @message_handler
+            async def on_add(self, message: Add, ctx: MessageContext) -> int:
+                self.total += message.n
+                return self.total
+
+            async def save_state(self):
+                return {"total": self.total}
+
+            async def load_state(self, state):
+                self.total = state["total"]
+
+        async def main(mode, path):
+            runtime = InProcessRuntime()
+            await Summer.register(runtime, "summer", Summer)
+            runtime.start()
+            if mode == "load":
+                with open(path) as f:
+                    await runtime.load_state(json.load(f))
+            else:
+                await runtime.add_subscription(TypeSubscription("adds", "summer"))
+            for n in (1, 2, 3):
+                await runtime.publish_message(Add(n), TopicId("adds", "k"))
+            await runtime.stop_when_idle()
+            runtime.start()
+            print(await runtime.send_message(Add(0), AgentId("summer", "k")))
+            if mode == "save":
+                with open(path, "w") as f:
+                    json.dump(await runtime.save_state(), f)
+            await runtime.close()
+
+        asyncio.run(main(sys.argv[1], sys.argv[2]))
+        """
+    )
+    path = str(tmp_path / "state.json")
+
+    def run(mode: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", script, mode, path], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert run("save") == "6"
+    # The loading process never adds the subscription itself: it comes from the state.
+    assert run("load") == "12"
+    with open(path) as saved:
+        assert json.load(saved)["agents"] == {"summer/k": {"total": 6}}
