@@ -18,14 +18,33 @@ _EXPORTS: dict[str, str] = {
     **{
         name: "retinue._errors"
         for name in (
-            "AgentCreationError", "AgentNotFoundError", "CancelledError", "CantHandleError", "CodeExecutionError",
-            "ComponentError", "ComponentLoadError", "ConfigurationError", "MessageDroppedError",
-            "ModelAuthenticationError", "ModelClientError", "ModelConnectionError",
-            "ModelContentFilterError", "ModelNotFoundError", "ModelRateLimitError",
-            "ModelResponseError", "ModelTimeoutError", "PluginError", "ProviderConflictError",
+            "AgentCreationError",
+            "AgentNotFoundError",
+            "CancelledError",
+            "CantHandleError",
+            "CodeExecutionError",
+            "ComponentError",
+            "ComponentLoadError",
+            "ConfigurationError",
+            "MessageDroppedError",
+            "ModelAuthenticationError",
+            "ModelClientError",
+            "ModelConnectionError",
+            "ModelContentFilterError",
+            "ModelNotFoundError",
+            "ModelRateLimitError",
+            "ModelResponseError",
+            "ModelTimeoutError",
+            "PluginError",
+            "ProviderConflictError",
             "ProviderNotFoundError",
-            "RetinueError", "RuntimeClosedError", "SecretNotFoundError", "SerializationError",
-            "TerminatedError", "ToolError", "UndeliverableError",
+            "RetinueError",
+            "RuntimeClosedError",
+            "SecretNotFoundError",
+            "SerializationError",
+            "TerminatedError",
+            "ToolError",
+            "UndeliverableError",
         )
     },
     "CancellationToken": "retinue.cancellation",
@@ -82,29 +101,79 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._errors import *  # noqa: F403
-    from ._markers import hookimpl, hookspec
-    from ._secrets import EnvSecret, Secret, secret_from_env, secret_value
-    from .cancellation import CancellationToken
-    from .components import KINDS, Component, ComponentModel, dump_component, load_component
-    from .plugins import get_plugin_manager
-    from .registry import create, get_registry
+    # `X as X` marks each name as re-exported for mypy --strict users of the package.
+    from ._errors import (
+        AgentCreationError as AgentCreationError,
+        AgentNotFoundError as AgentNotFoundError,
+        CancelledError as CancelledError,
+        CantHandleError as CantHandleError,
+        CodeExecutionError as CodeExecutionError,
+        ComponentError as ComponentError,
+        ComponentLoadError as ComponentLoadError,
+        ConfigurationError as ConfigurationError,
+        MessageDroppedError as MessageDroppedError,
+        ModelAuthenticationError as ModelAuthenticationError,
+        ModelClientError as ModelClientError,
+        ModelConnectionError as ModelConnectionError,
+        ModelContentFilterError as ModelContentFilterError,
+        ModelNotFoundError as ModelNotFoundError,
+        ModelRateLimitError as ModelRateLimitError,
+        ModelResponseError as ModelResponseError,
+        ModelTimeoutError as ModelTimeoutError,
+        PluginError as PluginError,
+        ProviderConflictError as ProviderConflictError,
+        ProviderNotFoundError as ProviderNotFoundError,
+        RetinueError as RetinueError,
+        RuntimeClosedError as RuntimeClosedError,
+        SecretNotFoundError as SecretNotFoundError,
+        SerializationError as SerializationError,
+        TerminatedError as TerminatedError,
+        ToolError as ToolError,
+        UndeliverableError as UndeliverableError,
+    )
+    from ._markers import (
+        hookimpl as hookimpl,
+        hookspec as hookspec,
+    )
+    from ._secrets import (
+        EnvSecret as EnvSecret,
+        Secret as Secret,
+        secret_from_env as secret_from_env,
+        secret_value as secret_value,
+    )
+    from .cancellation import (
+        CancellationToken as CancellationToken,
+    )
+    from .components import (
+        KINDS as KINDS,
+        Component as Component,
+        ComponentModel as ComponentModel,
+        dump_component as dump_component,
+        load_component as load_component,
+    )
+    from .plugins import (
+        get_plugin_manager as get_plugin_manager,
+    )
+    from .registry import (
+        create as create,
+        get_registry as get_registry,
+    )
     from .runtime import (
-        AgentId,
-        AgentRuntime,
-        BaseAgent,
-        DefaultSubscription,
-        DefaultTopicId,
-        InProcessRuntime,
-        MessageContext,
-        RoutedAgent,
-        SingleThreadedAgentRuntime,
-        TopicId,
-        TypePrefixSubscription,
-        TypeSubscription,
-        default_subscription,
-        event,
-        message_handler,
-        rpc,
-        type_subscription,
+        AgentId as AgentId,
+        AgentRuntime as AgentRuntime,
+        BaseAgent as BaseAgent,
+        DefaultSubscription as DefaultSubscription,
+        DefaultTopicId as DefaultTopicId,
+        InProcessRuntime as InProcessRuntime,
+        MessageContext as MessageContext,
+        RoutedAgent as RoutedAgent,
+        SingleThreadedAgentRuntime as SingleThreadedAgentRuntime,
+        TopicId as TopicId,
+        TypePrefixSubscription as TypePrefixSubscription,
+        TypeSubscription as TypeSubscription,
+        default_subscription as default_subscription,
+        event as event,
+        message_handler as message_handler,
+        rpc as rpc,
+        type_subscription as type_subscription,
     )

@@ -51,7 +51,7 @@ from ._subscriptions import Subscription, TypePrefixSubscription, TypeSubscripti
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
-    from opentelemetry.trace import TracerProvider
+    from opentelemetry.trace import Tracer, TracerProvider
 
 __all__ = ["InProcessRuntime", "InProcessRuntimeConfig", "SingleThreadedAgentRuntime"]
 
@@ -150,7 +150,8 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
         self._creating: dict[AgentId, asyncio.Future[Agent]] = {}
         self._mailboxes: dict[AgentId, _Mailbox] = {}
         self._subscriptions: dict[str, Subscription] = {}
-        self._recipients: dict[TopicId, tuple[AgentId, ...]] = {}
+        # Per topic, the mailboxes of its subscribers (cleared when subscriptions change).
+        self._recipients: dict[TopicId, tuple[_Mailbox, ...]] = {}
         self._serializers = SerializationRegistry()
         self._workers: set[asyncio.Task[None]] = set()
         self._outstanding = 0
@@ -283,7 +284,9 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
             message = self._serializers.round_trip(message)
         tracer = get_tracer(self._tracer_provider) if self._tracing else None
         if tracer is None:
-            result = await self._deliver(message, ctx, recipient, cancellation_token is not None)
+            result = await self._deliver(
+                message, ctx, recipient, cancellation_token is not None, None
+            )
         else:
             with start_span(
                 tracer,
@@ -292,7 +295,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                 attributes=_messaging_attributes("send", str(recipient), message, ctx),
             ):
                 result = await self._deliver(
-                    message, ctx, recipient, cancellation_token is not None
+                    message, ctx, recipient, cancellation_token is not None, tracer
                 )
         if self._serialize:
             try:
@@ -313,11 +316,14 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
         return result
 
     async def _deliver(
-        self, message: Any, ctx: MessageContext, recipient: AgentId, has_token: bool
+        self,
+        message: Any,
+        ctx: MessageContext,
+        recipient: AgentId,
+        has_token: bool,
+        tracer: Tracer | None,
     ) -> Any:
-        mailbox = self._mailboxes.get(recipient)
-        if mailbox is None:
-            mailbox = self._mailboxes[recipient] = _Mailbox(recipient)
+        mailbox = self._mailboxes.get(recipient) or self._mailbox(recipient)
         chain = handler_chain.get()
         direct = mailbox.concurrent or (bool(chain) and chain_contains(chain, recipient))
         if has_token:
@@ -326,14 +332,16 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
             if direct and self._state == _RUNNING:
                 # A task, so the token can cancel the handler without cancelling the sender.
                 self._begin()
-                task = asyncio.ensure_future(self._handle(recipient, message, ctx, chain, None))
+                task = asyncio.ensure_future(
+                    self._handle(recipient, message, ctx, chain, tracer, None)
+                )
                 task.add_done_callback(lambda _: self._end())
                 return await self._await_reply(task, ctx, recipient)
         elif self._state == _RUNNING:
             if direct:
                 self._begin()
                 try:
-                    return await self._handle(recipient, message, ctx, chain, None)
+                    return await self._handle(recipient, message, ctx, chain, tracer, None)
                 finally:
                     self._end()
             if not mailbox.busy:
@@ -341,7 +349,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                 mailbox.busy = True
                 self._begin()
                 try:
-                    return await self._handle(recipient, message, ctx, chain, None)
+                    return await self._handle(recipient, message, ctx, chain, tracer, None)
                 finally:
                     self._end()
                     if mailbox.queue:
@@ -349,7 +357,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                     else:
                         mailbox.busy = False
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        trace_context = current_trace_context() if self._tracing_now() else None
+        trace_context = current_trace_context() if tracer is not None else None
         self._enqueue(mailbox, _Envelope(message, ctx, future, chain, trace_context))
         return await self._await_reply(future, ctx, recipient)
 
@@ -408,14 +416,12 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                     return
         if self._serialize:
             message = self._serializers.round_trip(message)
-        recipients = self._recipients.get(topic_id)
-        if recipients is None:
-            recipients = self._resolve_recipients(topic_id)
+        mailboxes = self._recipients.get(topic_id)
+        if mailboxes is None:
+            mailboxes = self._resolve_recipients(topic_id)
         tracer = get_tracer(self._tracer_provider) if self._tracing else None
         if tracer is None:
-            for recipient in recipients:
-                if recipient != sender:
-                    self._enqueue_publish(recipient, _Envelope(message, ctx, None, (), None))
+            self._fan_out(mailboxes, _Envelope(message, ctx, None, (), None), sender)
             return
         with start_span(
             tracer,
@@ -423,22 +429,26 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
             kind="producer",
             attributes=_messaging_attributes("publish", str(topic_id), message, ctx),
         ):
-            trace_context = current_trace_context()
-            for recipient in recipients:
-                if recipient != sender:
-                    self._enqueue_publish(
-                        recipient, _Envelope(message, ctx, None, (), trace_context)
-                    )
+            envelope = _Envelope(message, ctx, None, (), current_trace_context())
+            self._fan_out(mailboxes, envelope, sender)
 
-    def _enqueue_publish(self, recipient: AgentId, envelope: _Envelope) -> None:
-        mailbox = self._mailboxes.get(recipient)
-        if mailbox is None:
-            mailbox = self._mailboxes[recipient] = _Mailbox(recipient)
-        if mailbox.concurrent and self._state == _RUNNING:
-            self._begin()
-            self._track(asyncio.ensure_future(self._run_one(recipient, envelope)))
-            return
-        self._enqueue(mailbox, envelope)
+    def _fan_out(
+        self, mailboxes: tuple[_Mailbox, ...], envelope: _Envelope, sender: AgentId | None
+    ) -> None:
+        # One envelope serves every recipient: nothing in it is per recipient.
+        running = self._state == _RUNNING
+        for mailbox in mailboxes:
+            if sender is not None and mailbox.agent_id == sender:
+                continue
+            self._outstanding += 1
+            if mailbox.concurrent and running:
+                self._track(asyncio.ensure_future(self._run_one(mailbox.agent_id, envelope)))
+                continue
+            mailbox.queue.append(envelope)
+            if not mailbox.busy:
+                mailbox.busy = True
+                if running:
+                    self._spawn_worker(mailbox)
 
     def _enqueue(self, mailbox: _Mailbox, envelope: _Envelope) -> None:
         self._begin()
@@ -458,11 +468,36 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
     async def _drain(self, mailbox: _Mailbox) -> None:
         """Handle a mailbox's messages one by one until it is empty (one task per burst)."""
         queue = mailbox.queue
+        recipient = mailbox.agent_id
         try:
             while queue and self._state == _RUNNING:
                 envelope = queue.popleft()
+                future = envelope.future
                 try:
-                    await self._process(mailbox.agent_id, envelope)
+                    if future is not None and future.done():
+                        continue  # the sender gave up (cancelled) before we got to it
+                    trace_context = envelope.trace_context
+                    tracer = None if trace_context is None else get_tracer(self._tracer_provider)
+                    result = await self._handle(
+                        recipient,
+                        envelope.message,
+                        envelope.ctx,
+                        envelope.chain,
+                        tracer,
+                        trace_context,
+                    )
+                except asyncio.CancelledError:
+                    if future is not None and not future.done():
+                        future.cancel()
+                    raise
+                except Exception as exc:
+                    if future is None:
+                        self._report_unhandled(recipient, envelope, exc)
+                    elif not future.done():
+                        future.set_exception(exc)
+                else:
+                    if future is not None and not future.done():
+                        future.set_result(result)
                 finally:
                     self._end()
         finally:
@@ -473,32 +508,15 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                 mailbox.busy = False
 
     async def _run_one(self, recipient: AgentId, envelope: _Envelope) -> None:
+        """Handle one published message for a concurrent agent (in its own task)."""
+        trace_context = envelope.trace_context
+        tracer = None if trace_context is None else get_tracer(self._tracer_provider)
         try:
-            await self._process(recipient, envelope)
+            await self._handle(recipient, envelope.message, envelope.ctx, (), tracer, trace_context)
+        except Exception as exc:
+            self._report_unhandled(recipient, envelope, exc)
         finally:
             self._end()
-
-    async def _process(self, recipient: AgentId, envelope: _Envelope) -> None:
-        future = envelope.future
-        if future is not None and future.done():
-            return  # the sender gave up (cancelled) before we got to it
-        try:
-            result = await self._handle(
-                recipient, envelope.message, envelope.ctx, envelope.chain, envelope.trace_context
-            )
-        except asyncio.CancelledError:
-            if future is not None and not future.done():
-                future.cancel()
-            raise
-        except Exception as exc:
-            if future is not None:
-                if not future.done():
-                    future.set_exception(exc)
-            else:
-                self._report_unhandled(recipient, envelope, exc)
-        else:
-            if future is not None and not future.done():
-                future.set_result(result)
 
     async def _handle(
         self,
@@ -506,6 +524,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
         message: Any,
         ctx: MessageContext,
         chain: tuple[HandlerFrame, ...],
+        tracer: Tracer | None,
         trace_context: Context | None,
     ) -> Any:
         agent = self._instances.get(recipient)
@@ -514,7 +533,6 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
         frame = HandlerFrame(recipient)
         reset = handler_chain.set((*chain, frame))
         try:
-            tracer = get_tracer(self._tracer_provider) if self._tracing else None
             if tracer is None:
                 return await agent.on_message(message, ctx)
             with start_span(
@@ -545,9 +563,6 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
-
-    def _tracing_now(self) -> bool:
-        return self._tracing and get_tracer(self._tracer_provider) is not None
 
     def _check_accepting(self, what: str) -> None:
         if self._state > _RUNNING:
@@ -639,9 +654,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
         finally:
             del self._creating[agent_id]
         self._instances[agent_id] = agent
-        mailbox = self._mailboxes.get(agent_id)
-        if mailbox is None:
-            mailbox = self._mailboxes[agent_id] = _Mailbox(agent_id)
+        mailbox = self._mailbox(agent_id)
         mailbox.concurrent = bool(getattr(agent, "concurrent", False))
         creating.set_result(agent)
         return agent
@@ -725,9 +738,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
         await agent_instance.bind_id_and_runtime(agent_id, self)
         self._factories[agent_id.type] = (None, None)
         self._instances[agent_id] = agent_instance
-        mailbox = self._mailboxes.get(agent_id)
-        if mailbox is None:
-            mailbox = self._mailboxes[agent_id] = _Mailbox(agent_id)
+        mailbox = self._mailbox(agent_id)
         mailbox.concurrent = bool(getattr(agent_instance, "concurrent", False))
         self._recipients.clear()
         return agent_id
@@ -847,7 +858,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
             )
         self._recipients.clear()
 
-    def _resolve_recipients(self, topic_id: TopicId) -> tuple[AgentId, ...]:
+    def _resolve_recipients(self, topic_id: TopicId) -> tuple[_Mailbox, ...]:
         recipients: list[AgentId] = []
         for subscription in self._subscriptions.values():
             if not subscription.is_match(topic_id):
@@ -864,9 +875,15 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                 continue
             if agent_id not in recipients:
                 recipients.append(agent_id)
-        result = tuple(recipients)
+        result = tuple(self._mailbox(agent_id) for agent_id in recipients)
         self._recipients[topic_id] = result
         return result
+
+    def _mailbox(self, agent_id: AgentId) -> _Mailbox:
+        mailbox = self._mailboxes.get(agent_id)
+        if mailbox is None:
+            mailbox = self._mailboxes[agent_id] = _Mailbox(agent_id)
+        return mailbox
 
     def add_message_serializer(
         self,

@@ -11,7 +11,6 @@ each run and stopped when idle; with one, the caller starts and stops it.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
@@ -50,7 +49,9 @@ from retinue.runtime import (
 
 from ._container import ParticipantContainer
 from ._manager import BaseGroupChatManager, GroupChatSetup
+from ._output import OutputChannel
 from ._protocol import (
+    GroupChatAgentResponse,
     GroupChatMessage,
     GroupChatPause,
     GroupChatReset,
@@ -62,7 +63,7 @@ from ._protocol import (
 __all__ = ["BaseGroupChat", "GroupChatConfig", "TeamRunError"]
 
 Participant = ChatAgent | Team
-OutputItem = GroupChatMessage | GroupChatTermination
+OutputItem = BaseAgentEvent | BaseChatMessage | GroupChatTermination
 
 
 class GroupChatConfig(BaseModel):
@@ -82,14 +83,27 @@ class TeamRunError(RetinueError, RuntimeError):
 
 
 class _OutputCollector(RoutedAgent):
-    """Hands what arrives on the team's output topic to the running ``run_stream``."""
+    """Hands the team's output to the running ``run_stream``.
+
+    It hears the output topic (task messages, participants' events, the end of the run)
+    and the group topic, where each agent's reply already travels: taking the reply
+    from there saves publishing every message twice.
+    """
 
     def __init__(self, sink: Callable[[OutputItem], None]) -> None:
         super().__init__(description="collects the team's output")
         self._sink = sink
 
     @event
-    async def collect(self, message: GroupChatMessage | GroupChatTermination, ctx: MessageContext) -> None:
+    async def collect(self, message: GroupChatMessage, ctx: MessageContext) -> None:
+        self._sink(message.message)
+
+    @event
+    async def collect_reply(self, message: GroupChatAgentResponse, ctx: MessageContext) -> None:
+        self._sink(message.response.chat_message)
+
+    @event
+    async def collect_end(self, message: GroupChatTermination, ctx: MessageContext) -> None:
         self._sink(message)
 
 
@@ -159,7 +173,7 @@ class BaseGroupChat(Team, ABC):
         self._runtime: AgentRuntime | None = runtime
         self._registered = False
         self._running = False
-        self._queue: asyncio.Queue[OutputItem] = asyncio.Queue()
+        self._output: OutputChannel[OutputItem] | None = None
         self._group_topic_type = f"group_topic_{self._team_id}"
         self._output_topic_type = f"output_topic_{self._team_id}"
         self._manager_type = f"{self.manager_name}_{self._team_id}"
@@ -267,10 +281,12 @@ class BaseGroupChat(Team, ABC):
         collector_type = f"output_collector_{self._team_id}"
         await runtime.register_factory(collector_type, lambda: _OutputCollector(self._deliver))
         await runtime.add_subscription(TypeSubscription(self._output_topic_type, collector_type))
+        await runtime.add_subscription(TypeSubscription(self._group_topic_type, collector_type))
         self._registered = True
 
     def _deliver(self, item: OutputItem) -> None:
-        self._queue.put_nowait(item)
+        if self._output is not None:
+            self._output.put(item)
 
     @asynccontextmanager
     async def _runtime_session(self) -> AsyncIterator[AgentRuntime]:
@@ -328,7 +344,7 @@ class BaseGroupChat(Team, ABC):
         self._running = True
         token = cancellation_token or CancellationToken()
         try:
-            self._queue = asyncio.Queue()
+            self._output = OutputChannel(token, self._name)
             async with self._runtime_session() as runtime:
                 await runtime.send_message(
                     GroupChatStart(messages=messages, output_task_messages=output_task_messages),
@@ -337,7 +353,7 @@ class BaseGroupChat(Team, ABC):
                 )
                 collected: list[BaseAgentEvent | BaseChatMessage] = []
                 while True:
-                    item = await self._next_output(token)
+                    item = await self._output.get()
                     if isinstance(item, GroupChatTermination):
                         if item.error is not None:
                             raise TeamRunError(
@@ -346,30 +362,12 @@ class BaseGroupChat(Team, ABC):
                             ) from item.error.error
                         stop_reason = item.message.content if item.message is not None else None
                         break
-                    message = item.message
-                    yield message
-                    if not isinstance(message, ModelClientStreamingChunkEvent):
-                        collected.append(message)
+                    yield item
+                    if not isinstance(item, ModelClientStreamingChunkEvent):
+                        collected.append(item)
             yield TaskResult(messages=collected, stop_reason=stop_reason)
         finally:
             self._running = False
-
-    async def _next_output(self, token: CancellationToken) -> OutputItem:
-        if not self._queue.empty():
-            return self._queue.get_nowait()
-        if token.is_cancelled():
-            raise CancelledError(f"the run of team {self._name!r} was cancelled")
-        waiter = asyncio.ensure_future(self._queue.get())
-        token.link_future(waiter)
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            if token.is_cancelled():
-                raise CancelledError(
-                    f"the run of team {self._name!r} was cancelled; the conversation so far is "
-                    "kept, call run() to continue or reset() to start over"
-                ) from None
-            raise
 
     # --- control ----------------------------------------------------------------
 

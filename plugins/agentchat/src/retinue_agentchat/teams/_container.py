@@ -82,8 +82,8 @@ class ParticipantContainer(RoutedAgent):
             if isinstance(self._participant, Team):
                 reply = GroupChatTeamResponse(await self._run_team(ctx), self._name, message.run_id)
             else:
+                # The output collector takes the reply itself from the group topic.
                 response = await self._run_agent(self._participant, ctx)
-                await self._output(response.chat_message, ctx)
                 reply = GroupChatAgentResponse(response, self._name, message.run_id)
         except Exception as exc:
             await self.publish_message(
