@@ -234,3 +234,12 @@ def test_errors_in_nested_specs_name_where_they_are() -> None:
     }
     with pytest.raises(ComponentLoadError, match=r"(?s)in tools\.0: .*description: Field required"):
         load_component(spec, registry=isolated_registry(), trust_code=True)
+
+
+def test_a_masked_secret_is_refused_naming_the_variable_to_use() -> None:
+    from retinue import refuse_masked_secret
+
+    with pytest.raises(ComponentLoadError, match=r'\{"env": "OPENAI_API_KEY"\}'):
+        refuse_masked_secret("**********", "OPENAI_API_KEY")
+    assert refuse_masked_secret("sk-real", "OPENAI_API_KEY") == "sk-real"
+    assert refuse_masked_secret(None, "OPENAI_API_KEY") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from retinue import CancellationToken, telemetry
+from retinue import CancellationToken, ConfigurationError, telemetry
 from retinue.middleware import (
     ModelCallInterceptor,
     ModelCallRequest,
@@ -105,16 +106,18 @@ async def test_publish_handler_send_chain_is_one_trace(exporter: InMemorySpanExp
     await Relay.register(runtime, "relay", Relay)
     await Answerer.register(runtime, "answerer", Answerer)
     runtime.start()
-    await runtime.publish_message(Announcement("hi"), DefaultTopicId())
+    with telemetry.trace_invoke_agent_span("team"):
+        await runtime.publish_message(Announcement("hi"), DefaultTopicId())
     await runtime.stop_when_idle()
 
     spans = exporter.get_finished_spans()
+    team = by_name(spans, "invoke_agent team")
     publish = by_name(spans, "publish default")
     process_relay = by_name(spans, "process relay/default")
     send = by_name(spans, "send answerer/a")
     process_answerer = by_name(spans, "process answerer/a")
-    assert {span.context.trace_id for span in spans} == {publish.context.trace_id}
-    assert publish.parent is None
+    assert {span.context.trace_id for span in spans} == {team.context.trace_id}
+    assert parent_of(publish) == team.context.span_id
     assert parent_of(process_relay) == publish.context.span_id
     assert parent_of(send) == process_relay.context.span_id
     assert parent_of(process_answerer) == send.context.span_id
@@ -132,7 +135,22 @@ async def test_publish_handler_send_chain_is_one_trace(exporter: InMemorySpanExp
     assert create.attributes["messaging.operation.type"] == "create"
 
 
-async def test_handler_error_marks_process_and_send_spans(exporter: InMemorySpanExporter) -> None:
+async def test_messages_outside_a_trace_make_no_root_spans_by_default(
+    exporter: InMemorySpanExporter,
+) -> None:
+    runtime = InProcessRuntime()
+    await Answerer.register(runtime, "answerer", Answerer)
+    runtime.start()
+    assert await runtime.send_message(Question("x"), AgentId("answerer", "a")) == "X"
+    await runtime.close()
+    assert exporter.get_finished_spans() == ()
+
+
+async def test_handler_error_marks_process_and_send_spans(
+    exporter: InMemorySpanExporter, settings: pytest.MonkeyPatch
+) -> None:
+    settings.setenv("RETINUE_TRACING_RUNTIME", "all")
+    telemetry.reload_settings()
     runtime = InProcessRuntime()
     await Answerer.register(runtime, "answerer", Answerer)
     runtime.start()
@@ -283,6 +301,12 @@ async def test_tracing_off_globally(
     assert telemetry.tracing_enabled() is False
 
 
+def test_an_unknown_runtime_tracing_mode_is_a_clear_error(settings: pytest.MonkeyPatch) -> None:
+    settings.setenv("RETINUE_TRACING_RUNTIME", "sometimes")
+    with pytest.raises(ConfigurationError, match="RETINUE_TRACING_RUNTIME='sometimes'.*traced"):
+        telemetry.reload_settings()
+
+
 async def test_tracing_off_per_plugin(
     exporter: InMemorySpanExporter, settings: pytest.MonkeyPatch
 ) -> None:
@@ -425,7 +449,8 @@ def test_a_provider_configured_later_is_honoured() -> None:
         asyncio.run(main())
         """
     )
+    env = {**os.environ, "RETINUE_TRACING_RUNTIME": "all"}
     output = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
     ).stdout.strip()
     assert output == "False ['process echo/k', 'send echo/k']"

@@ -62,6 +62,7 @@ _EXPORTS: dict[str, str] = {
     "load_component": "retinue.components",
     "EnvSecret": "retinue._secrets",
     "Secret": "retinue._secrets",
+    "refuse_masked_secret": "retinue._secrets",
     "secret_from_env": "retinue._secrets",
     "secret_value": "retinue._secrets",
     # agent runtime
@@ -138,6 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._secrets import (
         EnvSecret as EnvSecret,
         Secret as Secret,
+        refuse_masked_secret as refuse_masked_secret,
         secret_from_env as secret_from_env,
         secret_value as secret_value,
     )

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, SecretStr
 
-from ._errors import ComponentError, SecretNotFoundError
+from ._errors import ComponentError, ComponentLoadError, SecretNotFoundError
 
-__all__ = ["EnvSecret", "Secret", "secret_from_env", "secret_value"]
+__all__ = ["EnvSecret", "Secret", "refuse_masked_secret", "secret_from_env", "secret_value"]
 
 
 class EnvSecret(SecretStr):
@@ -52,6 +52,21 @@ def secret_value(secret: SecretStr | str | None) -> str | None:
     return secret.get_secret_value()
 
 
+def refuse_masked_secret(value: Any, env: str) -> Any:
+    """Refuse a masked placeholder such as AutoGen's ``"**********"``, naming the variable to use.
+
+    AutoGen dumps keys masked; sending the mask would fail much later as a confusing
+    401.  Call it from a ``field_validator(..., mode="before")`` of a secret field.
+    """
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if isinstance(raw, str) and raw and set(raw) == {"*"}:
+        raise ComponentLoadError(
+            "the spec holds a masked placeholder ('****') where a secret belongs, as AutoGen "
+            f'writes it; replace it with {{"env": "{env}"}} and set {env}'
+        )
+    return value
+
+
 def _resolve(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"env"}:
         name = value["env"]
@@ -86,4 +101,4 @@ Secret = Annotated[
     BeforeValidator(_resolve),
     PlainSerializer(_dump, return_type=dict, when_used="always"),
 ]
-"""Type for secret config fields: loads from text or ``{"env": NAME}``, dumps as ``{"env": NAME}``."""
+"""Secret config field type: loads from text or ``{"env": NAME}``, dumps as ``{"env": NAME}``."""

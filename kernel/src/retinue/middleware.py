@@ -49,7 +49,9 @@ class ModelCallInterceptor:
         """Inspect or rewrite the request; raise a ``RetinueError`` to refuse it."""
         return request
 
-    async def after_model_call(self, request: ModelCallRequest, result: CreateResult) -> CreateResult:
+    async def after_model_call(
+        self, request: ModelCallRequest, result: CreateResult
+    ) -> CreateResult:
         """Inspect or rewrite the final result (for streams: the closing ``CreateResult``)."""
         return result
 

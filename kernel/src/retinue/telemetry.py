@@ -14,6 +14,11 @@ What is traced:
 Switches (read at import; call :func:`reload_settings` after changing them):
 
 * ``RETINUE_TRACING=off`` turns every retinue span off;
+* ``RETINUE_TRACING_RUNTIME=traced|all|off`` chooses the runtime's message spans:
+  ``traced`` (the default) records them only for messages sent or published while a
+  span is recording (inside an agent or team run, or a span of yours), so each trace
+  shows its messages without one root trace per internal message; ``all`` records
+  every message; ``off`` none;
 * ``RETINUE_TRACING_DISABLED_PLUGINS=openai,mcp`` turns off model/tool spans of those
   plugins (matched against the provider name and the ``retinue_<plugin>`` package);
   an object with the attribute ``tracing = False`` is not traced either;
@@ -36,6 +41,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
+from ._errors import ConfigurationError
+
 if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.trace import Span, Tracer, TracerProvider
@@ -46,6 +53,7 @@ __all__ = [
     "content_attribute",
     "current_trace_context",
     "extract_trace_context",
+    "get_runtime_tracer",
     "get_tracer",
     "inject_trace_context",
     "plugin_tracing_enabled",
@@ -66,11 +74,22 @@ _OFF_VALUES = {"off", "false", "0", "no", "disabled"}
 _MISSING = object()
 
 
+_RUNTIME_MODES = ("traced", "all", "off")
+
+
 class _Settings:
-    __slots__ = ("capture_content", "disabled_plugins", "enabled", "env_provider")
+    __slots__ = ("capture_content", "disabled_plugins", "enabled", "env_provider", "runtime_mode")
 
     def __init__(self) -> None:
         self.enabled = os.environ.get("RETINUE_TRACING", "on").strip().lower() not in _OFF_VALUES
+        mode = os.environ.get("RETINUE_TRACING_RUNTIME", "traced").strip().lower()
+        if mode in _OFF_VALUES:
+            mode = "off"
+        if mode not in _RUNTIME_MODES:
+            raise ConfigurationError(
+                f"RETINUE_TRACING_RUNTIME={mode!r} is not one of {', '.join(_RUNTIME_MODES)}"
+            )
+        self.runtime_mode = mode
         raw = os.environ.get("RETINUE_TRACING_DISABLED_PLUGINS", "")
         self.disabled_plugins = frozenset(p.strip() for p in raw.split(",") if p.strip())
         capture = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
@@ -82,6 +101,7 @@ class _Settings:
 _settings = _Settings()
 _override_provider: TracerProvider | None = None
 _tracers: dict[int, tuple[TracerProvider, Tracer]] = {}
+_get_current_span: Any = None  # opentelemetry.trace.get_current_span, imported on first use
 
 
 def reload_settings() -> None:
@@ -136,6 +156,26 @@ def get_tracer(provider: TracerProvider | None = None) -> Tracer | None:
     tracer = provider.get_tracer(TRACER_NAME, __version__)
     _tracers[id(provider)] = (provider, tracer)
     return tracer
+
+
+def get_runtime_tracer(provider: TracerProvider | None = None) -> Tracer | None:
+    """The tracer for a runtime message span now, or ``None`` (see ``RETINUE_TRACING_RUNTIME``)."""
+    settings = _settings
+    if not settings.enabled or settings.runtime_mode == "off":
+        return None
+    if settings.runtime_mode == "traced":
+        # Checked first: it is the cheapest way to learn that nothing would be recorded.
+        global _get_current_span
+        current_span = _get_current_span
+        if current_span is None:
+            if "opentelemetry.trace" not in sys.modules and _override_provider is None:
+                return None  # nobody imported the tracing API, so nothing is recording
+            from opentelemetry.trace import get_current_span
+
+            current_span = _get_current_span = get_current_span
+        if not current_span().is_recording():
+            return None
+    return get_tracer(provider)
 
 
 def tracing_enabled() -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from retinue import ComponentError, ConfigurationError, TerminatedError
 from retinue.chat import (
     HandoffMessage,
@@ -36,7 +35,9 @@ def text(content: str, source: str = "agent", usage: RequestUsage | None = None)
 
 async def test_max_message_counts_chat_messages_and_reports_count() -> None:
     condition = MaxMessageTermination(3)
-    event = ToolCallRequestEvent(source="a", content=[FunctionCall(id="1", name="f", arguments="{}")])
+    event = ToolCallRequestEvent(
+        source="a", content=[FunctionCall(id="1", name="f", arguments="{}")]
+    )
     assert await condition([text("one"), event]) is None
     assert await condition([text("two")]) is None
     stop = await condition([text("three")])
@@ -48,7 +49,9 @@ async def test_max_message_counts_chat_messages_and_reports_count() -> None:
 
 async def test_max_message_can_count_events_too() -> None:
     condition = MaxMessageTermination(2, include_agent_event=True)
-    event = ToolCallRequestEvent(source="a", content=[FunctionCall(id="1", name="f", arguments="{}")])
+    event = ToolCallRequestEvent(
+        source="a", content=[FunctionCall(id="1", name="f", arguments="{}")]
+    )
     assert await condition([text("one"), event]) is not None
 
 
@@ -91,7 +94,10 @@ async def test_stop_message_and_text_message() -> None:
 
 async def test_token_usage_sums_across_checks() -> None:
     condition = TokenUsageTermination(max_total_token=30)
-    assert await condition([text("a", usage=RequestUsage(prompt_tokens=10, completion_tokens=5))]) is None
+    assert (
+        await condition([text("a", usage=RequestUsage(prompt_tokens=10, completion_tokens=5))])
+        is None
+    )
     stop = await condition([text("b", usage=RequestUsage(prompt_tokens=10, completion_tokens=5))])
     assert stop is not None
     assert stop.content == (
@@ -193,9 +199,13 @@ def test_functional_termination_refuses_to_dump() -> None:
 
 
 def test_conditions_dump_with_their_provider_names() -> None:
-    spec = (TextMentionTermination("TERMINATE", sources=["coder"]) | MaxMessageTermination(8)).dump_component()
+    spec = (
+        TextMentionTermination("TERMINATE", sources=["coder"]) | MaxMessageTermination(8)
+    ).dump_component()
     assert spec.provider == "or"
-    assert [c.provider for c in (type(spec).model_validate(c) for c in spec.config["conditions"])] == [
+    assert [
+        c.provider for c in (type(spec).model_validate(c) for c in spec.config["conditions"])
+    ] == [
         "text_mention",
         "max_message",
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from retinue import ComponentError, ComponentLoadError, load_component
 from retinue.chat import (
     HandoffMessage,
@@ -96,7 +95,9 @@ class TestTimeout(TerminationConditionConformance):
         # condition that has not expired, so it gets a second, long-lived instance.
         return []
 
-    async def test_stays_quiet_then_fires(self, condition: TerminationCondition, quiet_messages: Any, firing_messages: Any) -> None:  # type: ignore[override]
+    async def test_stays_quiet_then_fires(
+        self, condition: TerminationCondition, quiet_messages: Any, firing_messages: Any
+    ) -> None:  # type: ignore[override]
         assert await TimeoutTermination(3600)([text("x")]) is None
         stop = await condition(firing_messages)
         assert stop is not None and stop.content == "Timeout of 1e-09 seconds reached"
@@ -174,7 +175,9 @@ class TestFunctional(TerminationConditionConformance):
     def firing_messages(self) -> list[Any]:
         return [text("stop")]
 
-    def test_dump_and_load_round_trip(self, condition: TerminationCondition, component_registry: Any) -> None:  # type: ignore[override]
+    def test_dump_and_load_round_trip(
+        self, condition: TerminationCondition, component_registry: Any
+    ) -> None:  # type: ignore[override]
         # It wraps Python code: refusing to dump, clearly, is its declarative contract.
         with pytest.raises(ComponentError, match="cannot be dumped to a spec"):
             condition.dump_component()
@@ -198,7 +201,9 @@ async def test_autogen_json_spec_of_a_combined_condition_loads_and_works() -> No
         "OrTerminationCondition",
         {
             "conditions": [
-                autogen_spec("MaxMessageTermination", {"max_messages": 10, "include_agent_event": False}),
+                autogen_spec(
+                    "MaxMessageTermination", {"max_messages": 10, "include_agent_event": False}
+                ),
                 autogen_spec("TextMentionTermination", {"text": "TERMINATE"}),
             ]
         },
@@ -227,7 +232,10 @@ async def test_autogen_json_spec_of_a_combined_condition_loads_and_works() -> No
 def test_every_autogen_condition_spec_loads(cls: str, config: dict[str, Any]) -> None:
     loaded = load_component(autogen_spec(cls, config), TerminationCondition)
     assert type(loaded).__name__ == cls
-    assert load_component({"provider": cls, "config": config}, TerminationCondition).dump_component() == loaded.dump_component()
+    assert (
+        load_component({"provider": cls, "config": config}, TerminationCondition).dump_component()
+        == loaded.dump_component()
+    )
 
 
 def test_yaml_spec_with_provider_names_loads() -> None:
@@ -246,5 +254,7 @@ def test_yaml_spec_with_provider_names_loads() -> None:
 def test_invalid_condition_spec_names_the_bad_field() -> None:
     with pytest.raises(ComponentLoadError, match="max_messages"):
         load_component({"provider": "max_message", "config": {"max_messages": "many"}})
-    with pytest.raises(ComponentLoadError, match="max_messages: Input should be greater than or equal to 1"):
+    with pytest.raises(
+        ComponentLoadError, match="max_messages: Input should be greater than or equal to 1"
+    ):
         load_component({"provider": "max_message", "config": {"max_messages": 0}})

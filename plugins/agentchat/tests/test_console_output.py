@@ -7,7 +7,6 @@ import re
 from collections.abc import AsyncGenerator
 
 import pytest
-
 from retinue import ConfigurationError
 from retinue.chat import (
     BaseAgentEvent,
@@ -38,7 +37,9 @@ def a_run() -> tuple[Item, ...]:
         content=[FunctionCall(id="1", name="add", arguments='{"a": 1, "b": 2}')],
         models_usage=RequestUsage(prompt_tokens=10, completion_tokens=3),
     )
-    chunks = [ModelClientStreamingChunkEvent(content=c, source="coder") for c in ("The sum ", "is 3.")]
+    chunks = [
+        ModelClientStreamingChunkEvent(content=c, source="coder") for c in ("The sum ", "is 3.")
+    ]
     final = TextMessage(
         content="The sum is 3.",
         source="coder",

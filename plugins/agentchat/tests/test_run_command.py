@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from retinue import ConfigurationError
 
 REPO = Path(__file__).resolve().parents[3]
@@ -87,7 +86,10 @@ def test_an_agent_spec_runs_too(tmp_path: Path) -> None:
     ("args", "expected"),
     [
         (["run", "examples/missing.yaml", "--task", "x"], "cannot read component spec"),
-        (["run", str(CODING_TEAM), "--task", "x", "--max-turns", "0"], "--max-turns must be at least 1"),
+        (
+            ["run", str(CODING_TEAM), "--task", "x", "--max-turns", "0"],
+            "--max-turns must be at least 1",
+        ),
         (["run", str(CODING_TEAM), "--task", "x", "--trace", "spans.txt"], "ending in .jsonl"),
     ],
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from retinue import ComponentError, ConfigurationError
 from retinue.chat import TaskResult
 from retinue.testing import ScriptedChatAgent, TeamConformance
@@ -109,33 +108,43 @@ async def test_state_round_trips_into_a_new_flow_mid_loop() -> None:
     state = json.loads(json.dumps(await original.save_state()))
     restored = build()
     await restored.load_state(state)
-    assert sources(await restored.run()) == sources(await original.run()) == ["critic", "writer", "critic"]
+    assert (
+        sources(await restored.run())
+        == sources(await original.run())
+        == ["critic", "writer", "critic"]
+    )
 
 
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
         (
-            lambda a, b: DiGraphBuilder().add_node(a).add_node(b).add_edge(a, b).add_edge(b, a).build(),
+            lambda a, b: (
+                DiGraphBuilder().add_node(a).add_node(b).add_edge(a, b).add_edge(b, a).build()
+            ),
             "no start node",
         ),
         (
-            lambda a, b: DiGraphBuilder()
-            .add_node(a)
-            .add_node(b)
-            .add_edge(a, b)
-            .add_edge(b, a)
-            .set_entry_point(a)
-            .build(),
+            lambda a, b: (
+                DiGraphBuilder()
+                .add_node(a)
+                .add_node(b)
+                .add_edge(a, b)
+                .add_edge(b, a)
+                .set_entry_point(a)
+                .build()
+            ),
             "cycle a -> b -> a has no conditional edge",
         ),
         (
-            lambda a, b: DiGraphBuilder()
-            .add_node(a)
-            .add_node(b)
-            .add_edge(a, b, condition="x")
-            .add_edge(a, a)
-            .build(),
+            lambda a, b: (
+                DiGraphBuilder()
+                .add_node(a)
+                .add_node(b)
+                .add_edge(a, b, condition="x")
+                .add_edge(a, a)
+                .build()
+            ),
             "mixes conditional and unconditional",
         ),
         (lambda a, b: DiGraphBuilder().add_node(a).add_edge(a, b), "not a node of the graph yet"),

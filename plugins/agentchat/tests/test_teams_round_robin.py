@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+from typing import Any
 
 import pytest
-
 from retinue import CancellationToken, CancelledError, ConfigurationError
 from retinue.chat import TaskResult, TextMessage
 from retinue.runtime import InProcessRuntime
@@ -62,7 +64,9 @@ async def test_max_turns_stops_with_autogen_text_and_resets_the_count() -> None:
 
 async def test_termination_on_the_task_itself_stops_before_anyone_speaks() -> None:
     writer, critic = two_agents()
-    team = RoundRobinGroupChat([writer, critic], termination_condition=TextMentionTermination("STOP"))
+    team = RoundRobinGroupChat(
+        [writer, critic], termination_condition=TextMentionTermination("STOP")
+    )
     result = await team.run(task="STOP now")
     assert sources(result) == ["user"]
     assert result.stop_reason == "Text 'STOP' mentioned"
@@ -82,7 +86,9 @@ async def test_reset_forgets_the_conversation_and_the_agents_state() -> None:
 async def test_a_failing_participant_is_reported_and_the_team_stays_usable() -> None:
     writer = ScriptedChatAgent("writer", ["draft"], fail_on=0)
     team = RoundRobinGroupChat([writer, ScriptedChatAgent("critic", ["ok"])], max_turns=1)
-    with pytest.raises(TeamRunError, match="'writer' failed: RuntimeError: writer failed on purpose"):
+    with pytest.raises(
+        TeamRunError, match="'writer' failed: RuntimeError: writer failed on purpose"
+    ):
         await team.run(task="go")
     result = await team.run(task="again")
     assert result.stop_reason == "Maximum number of turns 1 reached."
@@ -115,7 +121,9 @@ async def test_state_round_trips_through_json_into_a_new_team() -> None:
     await original.run(task="write")
     state = json.loads(json.dumps(await original.save_state()))
 
-    restored = RoundRobinGroupChat(list(two_agents()), termination_condition=MaxMessageTermination(2))
+    restored = RoundRobinGroupChat(
+        list(two_agents()), termination_condition=MaxMessageTermination(2)
+    )
     await restored.load_state(state)
     expected = await original.run()
     continued = await restored.run()
@@ -178,7 +186,9 @@ async def test_run_stream_yields_messages_in_order_then_the_result() -> None:
     [
         (lambda: RoundRobinGroupChat([]), "at least one participant"),
         (
-            lambda: RoundRobinGroupChat([ScriptedChatAgent("a", ["x"]), ScriptedChatAgent("a", ["y"])]),
+            lambda: RoundRobinGroupChat(
+                [ScriptedChatAgent("a", ["x"]), ScriptedChatAgent("a", ["y"])]
+            ),
             "unique; repeated: a",
         ),
         (lambda: RoundRobinGroupChat([ScriptedChatAgent("a", ["x"])], max_turns=0), "max_turns"),
@@ -195,3 +205,87 @@ async def test_bad_task_is_refused_and_the_team_stays_usable() -> None:
     with pytest.raises(ConfigurationError, match="task list may hold only chat messages"):
         await team.run(task=[1, 2])  # type: ignore[list-item]
     assert (await team.run(task="ok")).stop_reason == "Maximum number of turns 1 reached."
+
+
+BUILD_TEAM = """
+import asyncio, json, sys
+from retinue.testing import ScriptedChatAgent
+from retinue_agentchat.conditions import MaxMessageTermination
+from retinue_agentchat.teams import RoundRobinGroupChat
+
+def build():
+    return RoundRobinGroupChat(
+        [ScriptedChatAgent("writer", ["draft 1", "draft 2"]), ScriptedChatAgent("critic", ["ok"])],
+        termination_condition=MaxMessageTermination(3),
+    )
+"""
+
+SAVE = (
+    BUILD_TEAM
+    + """
+async def main():
+    team = build()
+    await team.run(task="write")
+    print(json.dumps(await team.save_state()))
+asyncio.run(main())
+"""
+)
+
+LOAD_AND_CONTINUE = (
+    BUILD_TEAM
+    + """
+async def main():
+    team = build()
+    await team.load_state(json.loads(sys.stdin.read()))
+    result = await team.run()
+    print(json.dumps([[m.source, m.to_text()] for m in result.messages]))
+asyncio.run(main())
+"""
+)
+
+
+async def test_state_saved_in_one_process_continues_in_another() -> None:
+    saved = subprocess.run(
+        [sys.executable, "-c", SAVE], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    continued = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_CONTINUE],
+        input=saved,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    # What the same team says next when it keeps running in one process.
+    namespace: dict[str, Any] = {}
+    exec(BUILD_TEAM, namespace)
+    team = namespace["build"]()
+    await team.run(task="write")
+    uninterrupted = await team.run()
+    expected = [[m.source, m.to_text()] for m in uninterrupted.messages]
+    assert json.loads(continued) == expected
+    assert expected == [["writer", "draft 2"], ["critic", "ok"], ["writer", "draft 1"]]
+
+
+async def test_pause_reaches_a_participant_while_the_team_runs() -> None:
+    writer = ScriptedChatAgent("writer", ["draft"], delay=0.2)
+    critic = ScriptedChatAgent("critic", ["ok"])
+    team = RoundRobinGroupChat([writer, critic], max_turns=1)
+    run = asyncio.ensure_future(team.run(task="slow"))
+    await asyncio.sleep(0.05)
+    await team.pause()
+    assert writer.paused and critic.paused
+    await team.resume()
+    assert not writer.paused
+    assert (await run).stop_reason == "Maximum number of turns 1 reached."
+
+
+async def test_stopping_to_read_the_stream_stops_the_team() -> None:
+    # No termination condition: only closing the stream can end this run.
+    team = RoundRobinGroupChat(list(two_agents()))
+    stream = team.run_stream(task="chat forever")
+    seen = [await stream.__anext__() for _ in range(5)]
+    await stream.aclose()
+    assert [m.source for m in seen] == ["user", "writer", "critic", "writer", "critic"]  # type: ignore[union-attr]
+    result = await team.run(task="now stop", cancellation_token=None)
+    assert result is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-
 from retinue import ComponentError, ConfigurationError
 from retinue.chat import BaseChatMessage, SelectorEvent, TaskResult
 from retinue.models import SystemMessage, UserMessage
@@ -112,9 +111,14 @@ async def test_candidate_func_narrows_the_choice_without_a_model_call() -> None:
 async def test_selector_func_naming_a_stranger_fails_clearly_and_team_recovers() -> None:
     names = iter(["ghost", "coder"])
     team = SelectorGroupChat(
-        trio(), ScriptedChatCompletionClient(["x"]), selector_func=lambda t: next(names), max_turns=1
+        trio(),
+        ScriptedChatCompletionClient(["x"]),
+        selector_func=lambda t: next(names),
+        max_turns=1,
     )
-    with pytest.raises(TeamRunError, match="selector_func returned 'ghost'.*planner, coder, tester"):
+    with pytest.raises(
+        TeamRunError, match=r"selector_func returned 'ghost'.*planner, coder, tester"
+    ):
         await team.run(task="x")
     assert sources(await team.run(task="again"))[-1] == "coder"
 
@@ -146,6 +150,8 @@ def test_bad_selector_arguments_are_refused(kwargs: dict[str, object], expected:
 
 
 def test_a_selector_with_functions_refuses_to_dump() -> None:
-    team = SelectorGroupChat(trio(), ScriptedChatCompletionClient(["x"]), selector_func=lambda t: None)
+    team = SelectorGroupChat(
+        trio(), ScriptedChatCompletionClient(["x"]), selector_func=lambda t: None
+    )
     with pytest.raises(ComponentError, match="cannot be dumped"):
         team.dump_component()

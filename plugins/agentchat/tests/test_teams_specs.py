@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-
 from retinue import ComponentLoadError, dump_component, load_component
 from retinue.chat import Team
 from retinue.testing import ScriptedChatCompletionClient
@@ -31,7 +30,11 @@ def teams() -> list[Team]:
     graph = DiGraphBuilder().add_node(a).add_node(b)
     graph.add_conditional_edges(a, {"hi": b}).set_entry_point(a)
     return [
-        RoundRobinGroupChat([assistant("a", ["hi"]), assistant("b", ["TERMINATE"])], termination_condition=stop, max_turns=5),
+        RoundRobinGroupChat(
+            [assistant("a", ["hi"]), assistant("b", ["TERMINATE"])],
+            termination_condition=stop,
+            max_turns=5,
+        ),
         SelectorGroupChat(
             [assistant("a", ["hi"]), assistant("b", ["TERMINATE"])],
             ScriptedChatCompletionClient(["b"]),
@@ -107,7 +110,10 @@ AUTOGEN_ROUND_ROBIN = {
     "description": "A team that runs a group chat with participants taking turns.",
     "label": "RoundRobinGroupChat",
     "config": {
-        "participants": [autogen_agent("writer", ["A draft."]), autogen_agent("critic", ["APPROVE"])],
+        "participants": [
+            autogen_agent("writer", ["A draft."]),
+            autogen_agent("critic", ["APPROVE"]),
+        ],
         "termination_condition": {
             "provider": "autogen_agentchat.conditions.TextMentionTermination",
             "component_type": "termination",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from retinue import ConfigurationError
 from retinue.chat import HandoffMessage, TaskResult
 from retinue.models import FunctionCall
@@ -19,7 +18,9 @@ def handoff(target: str) -> list[FunctionCall]:
 
 def agent(name: str, replies: list[object], handoffs: list[str]) -> AssistantAgent:
     return AssistantAgent(
-        name, ScriptedChatCompletionClient(replies), handoffs=handoffs  # type: ignore[arg-type]
+        name,
+        ScriptedChatCompletionClient(replies),
+        handoffs=handoffs,  # type: ignore[arg-type]
     )
 
 
@@ -52,7 +53,10 @@ async def test_handoffs_pass_the_floor_and_handoff_termination_stops() -> None:
     assert result.stop_reason == "Handoff to user from refunds detected."
     # Without a handoff the current speaker keeps the floor.
     team2 = Swarm(
-        [agent("triage", [handoff("refunds")], ["refunds"]), ScriptedChatAgent("refunds", ["a", "b"])],
+        [
+            agent("triage", [handoff("refunds")], ["refunds"]),
+            ScriptedChatAgent("refunds", ["a", "b"]),
+        ],
         termination_condition=MaxMessageTermination(4),
     )
     assert sources(await team2.run(task="x")) == ["user", "triage", "refunds", "refunds"]
@@ -71,19 +75,23 @@ async def test_the_next_run_continues_with_the_current_speaker() -> None:
 async def test_handoff_to_an_absent_agent_is_reported_and_the_team_recovers() -> None:
     triage = agent("triage", [handoff("billing"), "Let me help.", "Anything else?"], ["billing"])
     team = Swarm([triage, ScriptedChatAgent("refunds", ["a"])], max_turns=2)
-    with pytest.raises(TeamRunError, match="'triage' handed off to 'billing', which is not a participant"):
+    with pytest.raises(
+        TeamRunError, match="'triage' handed off to 'billing', which is not a participant"
+    ):
         await team.run(task="x")
     result = await team.run(task="try again")
     assert sources(result) == ["user", "triage", "triage"]
 
 
 async def test_a_task_handing_off_to_a_stranger_is_refused() -> None:
-    team = Swarm([agent("triage", ["hi"], ["refunds"]), ScriptedChatAgent("refunds", ["a"])], max_turns=1)
+    team = Swarm(
+        [agent("triage", ["hi"], ["refunds"]), ScriptedChatAgent("refunds", ["a"])], max_turns=1
+    )
     task = HandoffMessage(content="over to you", source="user", target="nobody")
     with pytest.raises(TeamRunError, match="'nobody', which is not a participant"):
         await team.run(task=task)
 
 
 def test_the_first_participant_must_be_able_to_hand_off() -> None:
-    with pytest.raises(ConfigurationError, match="must be\\s+able to hand off|able to hand off"):
+    with pytest.raises(ConfigurationError, match="able to hand off"):
         Swarm([ScriptedChatAgent("a", ["x"]), agent("b", ["y"], ["a"])])

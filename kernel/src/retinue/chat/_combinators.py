@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,7 +62,9 @@ class OrTerminationCondition(_Combined):
     ) -> StopMessage | None:
         if self.terminated:
             raise TerminatedError("termination condition already fired; call reset() first")
-        results = await asyncio.gather(*(condition(messages) for condition in self._conditions))
+        # Every condition sees the messages (so each keeps its counts), one after the
+        # other: gathering them would cost a task per condition on every team message.
+        results = [await condition(messages) for condition in self._conditions]
         stops = [stop for stop in results if stop is not None]
         return self._merge(stops) if stops else None
 
@@ -87,7 +88,7 @@ class AndTerminationCondition(_Combined):
         if self.terminated:
             raise TerminatedError("termination condition already fired; call reset() first")
         pending = [condition for condition in self._conditions if not condition.terminated]
-        results = await asyncio.gather(*(condition(messages) for condition in pending))
+        results = [await condition(messages) for condition in pending]
         self._stops.extend(stop for stop in results if stop is not None)
         if self.terminated:
             return self._merge(self._stops)

@@ -78,7 +78,8 @@ def validate_model_info(info: Any) -> ModelInfo:
     """
     if not isinstance(info, dict):
         raise ConfigurationError(
-            f"model_info must be a mapping with keys {', '.join(_REQUIRED)}, got {type(info).__name__}"
+            f"model_info must be a mapping with keys {', '.join(_REQUIRED)}, "
+            f"got {type(info).__name__}"
         )
     missing = [key for key in _REQUIRED if key not in info]
     if missing:
@@ -89,7 +90,9 @@ def validate_model_info(info: Any) -> ModelInfo:
         )
     for key in ("vision", "function_calling", "json_output", "structured_output"):
         if key in info and not isinstance(info[key], bool):
-            raise ConfigurationError(f"model_info[{key!r}] must be true or false, got {info[key]!r}")
+            raise ConfigurationError(
+                f"model_info[{key!r}] must be true or false, got {info[key]!r}"
+            )
     if not isinstance(info["family"], str):
         raise ConfigurationError(f"model_info['family'] must be a string, got {info['family']!r}")
     return info  # type: ignore[return-value]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import NotRequired, TypedDict
@@ -113,7 +113,7 @@ class FunctionExecutionResultMessage(BaseModel):
 
 
 LLMMessage = Annotated[
-    Union[SystemMessage, UserMessage, AssistantMessage, FunctionExecutionResultMessage],
+    SystemMessage | UserMessage | AssistantMessage | FunctionExecutionResultMessage,
     Field(discriminator="type"),
 ]
 """Any message a model client accepts, discriminated by ``type``."""

@@ -40,7 +40,7 @@ from .._errors import (
 from ..cancellation import CancellationToken
 from ..components import Component
 from ..middleware import MessageInterceptor
-from ..telemetry import current_trace_context, get_tracer, start_span
+from ..telemetry import current_trace_context, get_runtime_tracer, get_tracer, start_span
 from ._agent import Agent, MessageContext, call_factory
 from ._context import HandlerFrame, chain_contains, handler_chain, instantiation_context
 from ._ids import AgentId, AgentMetadata, AgentType, TopicId
@@ -282,7 +282,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
             message = await self._intercept_send(message, ctx, recipient)
         if self._serialize:
             message = self._serializers.round_trip(message)
-        tracer = get_tracer(self._tracer_provider) if self._tracing else None
+        tracer = get_runtime_tracer(self._tracer_provider) if self._tracing else None
         if tracer is None:
             result = await self._deliver(
                 message, ctx, recipient, cancellation_token is not None, None
@@ -419,7 +419,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
         mailboxes = self._recipients.get(topic_id)
         if mailboxes is None:
             mailboxes = self._resolve_recipients(topic_id)
-        tracer = get_tracer(self._tracer_provider) if self._tracing else None
+        tracer = get_runtime_tracer(self._tracer_provider) if self._tracing else None
         if tracer is None:
             self._fan_out(mailboxes, _Envelope(message, ctx, None, (), None), sender)
             return
@@ -662,7 +662,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
     async def _create_agent(
         self, agent_id: AgentId, factory: Callable[[], Any], expected_class: type[Any] | None
     ) -> Agent:
-        tracer = get_tracer(self._tracer_provider) if self._tracing else None
+        tracer = get_runtime_tracer(self._tracer_provider) if self._tracing else None
         reset = instantiation_context.set((self, agent_id))
         try:
             with start_span(

@@ -93,14 +93,16 @@ async def _run(args: argparse.Namespace) -> int:
     scripted = uses_scripted_model(spec.model_dump())
     if scripted:
         print(SCRIPTED_NOTICE, file=sys.stderr if args.output == "json" else sys.stdout)
-    runner = load_component(spec)
+    runner: object = load_component(spec)
     if isinstance(runner, ChatAgent):
         if args.max_turns is not None:
             runner = RoundRobinGroupChat([runner], max_turns=args.max_turns)
     elif isinstance(runner, Team):
         if args.max_turns is not None:
             # Every team spec has max_turns; build the team again with the override.
-            overridden = spec.model_copy(update={"config": {**spec.config, "max_turns": args.max_turns}})
+            overridden = spec.model_copy(
+                update={"config": {**spec.config, "max_turns": args.max_turns}}
+            )
             runner = load_component(overridden, Team)
     else:
         raise ComponentLoadError(

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
-
 from retinue import CancellationToken, ToolError
 from retinue.tools import BaseTool
 
@@ -23,7 +22,10 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
-_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
 _MAX_EXPONENT = 10_000  # keeps 9**9**9 from eating the machine
 
 
@@ -40,7 +42,9 @@ def evaluate(expression: str) -> int | float:
     try:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError as exc:
-        raise ToolError(f"cannot parse {expression!r}: {exc.msg}; write e.g. '2 * (3 + 4)'") from exc
+        raise ToolError(
+            f"cannot parse {expression!r}: {exc.msg}; write e.g. '2 * (3 + 4)'"
+        ) from exc
 
     def walk(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):

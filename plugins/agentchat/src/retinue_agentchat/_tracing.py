@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import threading
 from collections.abc import Sequence
@@ -36,20 +37,19 @@ def tracer_provider_for(target: str) -> TracerProvider:
 
 def _otlp_exporter() -> Any:
     # The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _PROTOCOL, ... itself.
-    try:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    except ImportError:
+    for protocol in ("http", "grpc"):
         try:
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
-                OTLPSpanExporter,
+            module = importlib.import_module(
+                f"opentelemetry.exporter.otlp.proto.{protocol}.trace_exporter"
             )
-        except ImportError as exc:
-            raise ConfigurationError(
-                "--trace otlp needs an OTLP exporter; install it with: pip install "
-                "opentelemetry-exporter-otlp (then set OTEL_EXPORTER_OTLP_ENDPOINT), or "
-                "write spans to a file with --trace spans.jsonl"
-            ) from exc
-    return OTLPSpanExporter()
+        except ImportError:
+            continue
+        return module.OTLPSpanExporter()
+    raise ConfigurationError(
+        "--trace otlp needs an OTLP exporter; install it with: pip install "
+        "opentelemetry-exporter-otlp (then set OTEL_EXPORTER_OTLP_ENDPOINT), or "
+        "write spans to a file with --trace spans.jsonl"
+    )
 
 
 def _jsonl_exporter(path: Path) -> Any:

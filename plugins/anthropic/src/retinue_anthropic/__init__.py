@@ -33,9 +33,13 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from ._client import JSON_INSTRUCTION as JSON_INSTRUCTION
-    from ._client import STRUCTURED_OUTPUT_TOOL as STRUCTURED_OUTPUT_TOOL
-    from ._client import AnthropicChatCompletionClient as AnthropicChatCompletionClient
+    from ._client import (
+        JSON_INSTRUCTION as JSON_INSTRUCTION,
+        STRUCTURED_OUTPUT_TOOL as STRUCTURED_OUTPUT_TOOL,
+        AnthropicChatCompletionClient as AnthropicChatCompletionClient,
+    )
     from ._config import AnthropicClientConfig as AnthropicClientConfig
-    from ._messages import EMPTY_TURN_PLACEHOLDER as EMPTY_TURN_PLACEHOLDER
-    from ._messages import FIRST_TURN_PLACEHOLDER as FIRST_TURN_PLACEHOLDER
+    from ._messages import (
+        EMPTY_TURN_PLACEHOLDER as EMPTY_TURN_PLACEHOLDER,
+        FIRST_TURN_PLACEHOLDER as FIRST_TURN_PLACEHOLDER,
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, SecretStr, field_validator
-from retinue import ComponentLoadError, Secret
+from pydantic import BaseModel, field_validator
+from retinue import Secret, refuse_masked_secret
 
 __all__ = ["AnthropicClientConfig"]
 
@@ -36,12 +36,4 @@ class AnthropicClientConfig(BaseModel):
     @field_validator("api_key", mode="before")
     @classmethod
     def _refuse_masked_key(cls, value: Any) -> Any:
-        # AutoGen dumps keys as "**********"; sending that would fail with a confusing 401.
-        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if isinstance(raw, str) and raw and set(raw) == {"*"}:
-            raise ComponentLoadError(
-                "the spec's api_key is a masked placeholder ('****'), as AutoGen writes it, "
-                'not a key; replace it with {"env": "ANTHROPIC_API_KEY"} and set '
-                "ANTHROPIC_API_KEY"
-            )
-        return value
+        return refuse_masked_secret(value, "ANTHROPIC_API_KEY")

@@ -35,7 +35,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._client import GEMINI_BASE_URL as GEMINI_BASE_URL
-    from ._client import GeminiChatCompletionClient as GeminiChatCompletionClient
-    from ._client import GeminiClientConfig as GeminiClientConfig
-    from ._client import gemini_model_info as gemini_model_info
+    from ._client import (
+        GEMINI_BASE_URL as GEMINI_BASE_URL,
+        GeminiChatCompletionClient as GeminiChatCompletionClient,
+        GeminiClientConfig as GeminiClientConfig,
+        gemini_model_info as gemini_model_info,
+    )

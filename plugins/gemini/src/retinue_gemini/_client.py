@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import SecretStr, field_validator
+from retinue import refuse_masked_secret
 from retinue.models import ModelFamily, ModelInfo
 from retinue_openai._client import OpenAIChatCompletionClient
-from retinue_openai._config import OpenAIClientConfig, refuse_masked_key
+from retinue_openai._config import OpenAIClientConfig
 from retinue_openai._model_info import lookup_model_info, model_info_entry
 
 __all__ = [
@@ -46,7 +47,7 @@ class GeminiClientConfig(OpenAIClientConfig):
     @field_validator("api_key", mode="before")
     @classmethod
     def _no_masked_key(cls, value: Any) -> Any:
-        return refuse_masked_key(value, "GEMINI_API_KEY")
+        return refuse_masked_secret(value, "GEMINI_API_KEY")
 
 
 class GeminiChatCompletionClient(OpenAIChatCompletionClient):

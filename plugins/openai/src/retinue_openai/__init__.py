@@ -42,14 +42,10 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from ._client import (
         AzureOpenAIChatCompletionClient as AzureOpenAIChatCompletionClient,
-    )
-    from ._client import (
         OpenAIChatCompletionClient as OpenAIChatCompletionClient,
     )
     from ._config import (
         AzureOpenAIClientConfig as AzureOpenAIClientConfig,
-    )
-    from ._config import (
         OpenAIClientConfig as OpenAIClientConfig,
     )
     from ._model_info import (

@@ -34,8 +34,14 @@ from retinue.tools import Tool, ToolSchema
 from ._errors import ErrorContext, stream_broken, translate_sdk_error
 from ._messages import contains_images, to_openai_messages, to_openai_tool_choice, to_openai_tools
 from ._model_info import REASONING_FAMILIES
-from ._parse import StreamAssembler, finish_reason, function_calls, reasoning_text, split_thought
-from ._parse import usage_of as _usage_of
+from ._parse import (
+    StreamAssembler,
+    finish_reason,
+    function_calls,
+    reasoning_text,
+    split_thought,
+    usage_of as _usage_of,
+)
 from ._tokens import estimate_tokens
 
 if TYPE_CHECKING:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
-from retinue import ComponentLoadError, Secret
+from pydantic import BaseModel, ConfigDict, field_validator
+from retinue import Secret, refuse_masked_secret
 
 __all__ = [
     "CREATE_ARG_NAMES",
     "AzureOpenAIClientConfig",
     "CreateArgumentsConfig",
     "OpenAIClientConfig",
-    "refuse_masked_key",
 ]
 
 
@@ -40,17 +39,6 @@ class CreateArgumentsConfig(BaseModel):
 CREATE_ARG_NAMES = tuple(CreateArgumentsConfig.model_fields)
 
 
-def refuse_masked_key(value: Any, env: str) -> Any:
-    """Refuse AutoGen's masked ``"**********"`` key, which would fail later as a confusing 401."""
-    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-    if isinstance(raw, str) and raw and set(raw) == {"*"}:
-        raise ComponentLoadError(
-            "the spec's api_key is a masked placeholder ('****'), as AutoGen writes it, not a "
-            f'key; replace it with {{"env": "{env}"}} and set {env}'
-        )
-    return value
-
-
 class _ClientConfigBase(CreateArgumentsConfig):
     model: str
     timeout: float | None = 60.0
@@ -73,7 +61,7 @@ class OpenAIClientConfig(_ClientConfigBase):
     @field_validator("api_key", mode="before")
     @classmethod
     def _no_masked_key(cls, value: Any) -> Any:
-        return refuse_masked_key(value, "OPENAI_API_KEY")
+        return refuse_masked_secret(value, "OPENAI_API_KEY")
 
 
 class AzureOpenAIClientConfig(_ClientConfigBase):
@@ -88,4 +76,4 @@ class AzureOpenAIClientConfig(_ClientConfigBase):
     @field_validator("api_key", mode="before")
     @classmethod
     def _no_masked_key(cls, value: Any) -> Any:
-        return refuse_masked_key(value, "AZURE_OPENAI_API_KEY")
+        return refuse_masked_secret(value, "AZURE_OPENAI_API_KEY")

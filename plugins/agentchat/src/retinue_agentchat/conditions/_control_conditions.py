@@ -7,7 +7,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from pydantic import BaseModel, Field
-
 from retinue import ComponentError, ConfigurationError
 from retinue.chat import BaseAgentEvent, BaseChatMessage
 
@@ -89,9 +88,7 @@ class ExternalTermination(FiringCondition):
         return cls()
 
 
-Predicate = Callable[
-    [Sequence[BaseAgentEvent | BaseChatMessage]], bool | Awaitable[bool]
-]
+Predicate = Callable[[Sequence[BaseAgentEvent | BaseChatMessage]], bool | Awaitable[bool]]
 
 
 class FunctionalTermination(FiringCondition):

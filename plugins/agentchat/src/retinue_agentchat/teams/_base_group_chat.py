@@ -18,10 +18,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from pydantic import BaseModel
-
 from retinue import (
     CancellationToken,
-    CancelledError,
     ComponentLoadError,
     ComponentModel,
     ConfigurationError,
@@ -107,7 +105,15 @@ class _OutputCollector(RoutedAgent):
         self._sink(message)
 
 
-def task_messages(task: str | BaseChatMessage | Sequence[BaseChatMessage] | None) -> list[BaseChatMessage] | None:
+def participant_name(participant: Participant) -> str:
+    """A participant's name (agents have one; teams used as participants must too)."""
+    name: str = getattr(participant, "name", "")
+    return name
+
+
+def task_messages(
+    task: str | BaseChatMessage | Sequence[BaseChatMessage] | None,
+) -> list[BaseChatMessage] | None:
     """Normalize a ``task`` argument: a string becomes a ``TextMessage`` from ``user``."""
     if task is None:
         return None
@@ -116,14 +122,15 @@ def task_messages(task: str | BaseChatMessage | Sequence[BaseChatMessage] | None
     if isinstance(task, BaseChatMessage):
         return [task]
     if isinstance(task, Sequence):
-        messages = list(task)
-        for item in messages:
+        checked: list[BaseChatMessage] = []
+        for item in task:
             if not isinstance(item, BaseChatMessage):
                 raise ConfigurationError(
                     f"a task list may hold only chat messages, got {type(item).__name__}; "
                     "pass a string, a chat message, or a list of chat messages"
                 )
-        return messages
+            checked.append(item)
+        return checked
     raise ConfigurationError(
         f"unsupported task of type {type(task).__name__}; pass a string, a chat message, "
         "or a list of chat messages"
@@ -157,7 +164,9 @@ class BaseGroupChat(Team, ABC):
         self._participants = list(participants)
         self._validate_participants()
         if max_turns is not None and (not isinstance(max_turns, int) or max_turns < 1):
-            raise ConfigurationError(f"max_turns must be a positive integer or None, got {max_turns!r}")
+            raise ConfigurationError(
+                f"max_turns must be a positive integer or None, got {max_turns!r}"
+            )
         if termination_condition is not None and not isinstance(
             termination_condition, TerminationCondition
         ):
@@ -177,7 +186,10 @@ class BaseGroupChat(Team, ABC):
         self._group_topic_type = f"group_topic_{self._team_id}"
         self._output_topic_type = f"output_topic_{self._team_id}"
         self._manager_type = f"{self.manager_name}_{self._team_id}"
-        self._participant_types = {p.name: f"{p.name}_{self._team_id}" for p in self._participants}  # type: ignore[union-attr]
+        self._participant_types = {
+            participant_name(p): f"{participant_name(p)}_{self._team_id}"
+            for p in self._participants
+        }
 
     # --- identity ---------------------------------------------------------------
 
@@ -241,7 +253,7 @@ class BaseGroupChat(Team, ABC):
             output_topic_type=self._output_topic_type,
             participant_topic_types=self._participant_types,
             participant_descriptions={
-                p.name: getattr(p, "description", "") for p in self._participants  # type: ignore[union-attr]
+                participant_name(p): getattr(p, "description", "") for p in self._participants
             },
             termination_condition=self._termination_condition,
             max_turns=self._max_turns,
@@ -260,10 +272,12 @@ class BaseGroupChat(Team, ABC):
             return
         runtime = self._get_runtime()
         for participant in self._participants:
-            name: str = participant.name  # type: ignore[union-attr]
+            name = participant_name(participant)
             agent_type = self._participant_types[name]
 
-            def make_container(participant: Participant = participant, name: str = name) -> ParticipantContainer:
+            def make_container(
+                participant: Participant = participant, name: str = name
+            ) -> ParticipantContainer:
                 return ParticipantContainer(
                     participant,
                     name,
@@ -342,7 +356,12 @@ class BaseGroupChat(Team, ABC):
                 "(or cancel it) before starting another"
             )
         self._running = True
-        token = cancellation_token or CancellationToken()
+        # The run's own token: cancelled by the caller's, and when the caller stops
+        # reading the stream early, so no participant keeps working for nobody.
+        token = CancellationToken()
+        if cancellation_token is not None:
+            cancellation_token.add_callback(token.cancel)
+        finished = False
         try:
             self._output = OutputChannel(token, self._name)
             async with self._runtime_session() as runtime:
@@ -365,8 +384,12 @@ class BaseGroupChat(Team, ABC):
                     yield item
                     if not isinstance(item, ModelClientStreamingChunkEvent):
                         collected.append(item)
+            finished = True
             yield TaskResult(messages=collected, stop_reason=stop_reason)
         finally:
+            if not finished:
+                token.cancel()
+            self._output = None
             self._running = False
 
     # --- control ----------------------------------------------------------------
@@ -415,10 +438,15 @@ class BaseGroupChat(Team, ABC):
         await self._register()
         runtime = self._get_runtime()
         agent_states: dict[str, Any] = {}
-        for name, agent_id in zip(self._participant_types, self._participant_ids()):
+        for name, agent_id in zip(self._participant_types, self._participant_ids(), strict=True):
             agent_states[name] = dict(await runtime.agent_save_state(agent_id))
         agent_states[self.manager_name] = dict(await runtime.agent_save_state(self._manager_id()))
-        return {"type": "TeamState", "version": "1.0.0", **self._shape(), "agent_states": agent_states}
+        return {
+            "type": "TeamState",
+            "version": "1.0.0",
+            **self._shape(),
+            "agent_states": agent_states,
+        }
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
         """Restore :meth:`save_state`'s output into a team of the same shape."""
@@ -428,7 +456,10 @@ class BaseGroupChat(Team, ABC):
                 f"cannot load state into team {self._name!r}: expected the mapping that "
                 "save_state() returned, with 'agent_states'"
             )
-        saved_shape = {"team_type": state.get("team_type"), "participants": state.get("participants")}
+        saved_shape = {
+            "team_type": state.get("team_type"),
+            "participants": state.get("participants"),
+        }
         if saved_shape != self._shape():
             raise ConfigurationError(
                 f"cannot load state saved by a {saved_shape['team_type']} with participants "
@@ -439,7 +470,7 @@ class BaseGroupChat(Team, ABC):
         await self._register()
         runtime = self._get_runtime()
         agent_states = state["agent_states"]
-        for name, agent_id in zip(self._participant_types, self._participant_ids()):
+        for name, agent_id in zip(self._participant_types, self._participant_ids(), strict=True):
             await runtime.agent_load_state(agent_id, agent_states.get(name, {}))
         await runtime.agent_load_state(self._manager_id(), agent_states.get(self.manager_name, {}))
 
@@ -465,7 +496,7 @@ class BaseGroupChat(Team, ABC):
         """Constructor arguments from the shared spec fields, nested specs loaded."""
         participants: list[Participant] = []
         for index, spec in enumerate(config.participants):
-            participant = load_component(spec)
+            participant: object = load_component(spec)
             if not isinstance(participant, (ChatAgent, Team)):
                 raise ComponentLoadError(
                     f"participants[{index}] ({spec.provider!r}) builds a "

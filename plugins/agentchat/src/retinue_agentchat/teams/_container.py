@@ -71,7 +71,9 @@ class ParticipantContainer(RoutedAgent):
         self._buffer.append(message.response.chat_message)
 
     @event
-    async def handle_team_response(self, message: GroupChatTeamResponse, ctx: MessageContext) -> None:
+    async def handle_team_response(
+        self, message: GroupChatTeamResponse, ctx: MessageContext
+    ) -> None:
         self._buffer.extend(m for m in message.result.messages if isinstance(m, BaseChatMessage))
 
     @event

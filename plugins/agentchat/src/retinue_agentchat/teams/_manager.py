@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from retinue import CancellationToken
+from retinue import CancellationToken, CancelledError
 from retinue.chat import (
     BaseAgentEvent,
     BaseChatMessage,
@@ -182,6 +182,11 @@ class BaseGroupChatManager(RoutedAgent, ABC):
     # --- the turn machinery -----------------------------------------------------
 
     async def _request_next_speakers(self, token: CancellationToken) -> None:
+        if token.is_cancelled():
+            # Participants that ignore the token must not be asked to speak again.
+            cancelled = CancelledError(f"the run of {self._name} was cancelled")
+            await self._fail(GroupChatError(self._name, cancelled, self._run_id), token)
+            return
         selected = await self.select_speaker(self._thread, token)
         speakers = [selected] if isinstance(selected, str) else list(selected)
         if not speakers:
@@ -234,7 +239,9 @@ class BaseGroupChatManager(RoutedAgent, ABC):
             GroupChatTermination(error=error), self._output_topic, cancellation_token=token
         )
 
-    async def _output(self, message: BaseAgentEvent | BaseChatMessage, token: CancellationToken) -> None:
+    async def _output(
+        self, message: BaseAgentEvent | BaseChatMessage, token: CancellationToken
+    ) -> None:
         await self.publish_message(
             GroupChatMessage(message), self._output_topic, cancellation_token=token
         )

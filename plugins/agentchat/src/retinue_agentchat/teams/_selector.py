@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-
 from retinue import (
     CancellationToken,
     ComponentError,
@@ -36,7 +35,7 @@ __all__ = ["SelectorGroupChat"]
 logger = logging.getLogger(__name__)
 
 Thread = Sequence[BaseAgentEvent | BaseChatMessage]
-SelectorFunc = Callable[[Thread], "str | None | Awaitable[str | None]"]
+SelectorFunc = Callable[[Thread], "str | Awaitable[str | None] | None"]
 CandidateFunc = Callable[[Thread], "list[str] | Awaitable[list[str]]"]
 
 DEFAULT_SELECTOR_PROMPT = """You are choosing who speaks next in a team conversation.
@@ -98,11 +97,14 @@ class SelectorGroupChatManager(BaseGroupChatManager):
         if self._selector_func is not None:
             chosen = await _maybe_await(self._selector_func(thread))
             if chosen is not None:
-                self._previous_speaker = self._require_participant(chosen, "selector_func")
-                return chosen
+                speaker = self._require_participant(chosen, "selector_func")
+                self._previous_speaker = speaker
+                return speaker
         candidates = await self._candidates(thread)
-        speaker = candidates[0] if len(candidates) == 1 else await self._ask_model(
-            thread, candidates, cancellation_token
+        speaker = (
+            candidates[0]
+            if len(candidates) == 1
+            else await self._ask_model(thread, candidates, cancellation_token)
         )
         self._previous_speaker = speaker
         return speaker
@@ -160,7 +162,9 @@ class SelectorGroupChatManager(BaseGroupChatManager):
                     f"{', '.join(c for c in candidates if c != name)}."
                 )
             elif not mentions:
-                feedback = f"Your reply named no team member. Reply with one of: {', '.join(candidates)}."
+                feedback = (
+                    f"Your reply named no team member. Reply with one of: {', '.join(candidates)}."
+                )
             else:
                 feedback = (
                     f"Your reply named several members ({', '.join(mentions)}). Reply with exactly "

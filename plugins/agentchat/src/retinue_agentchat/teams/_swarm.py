@@ -24,7 +24,10 @@ class SwarmGroupChatManager(BaseGroupChatManager):
 
     async def validate_group_state(self, messages: Sequence[BaseChatMessage] | None) -> None:
         for message in messages or ():
-            if isinstance(message, HandoffMessage) and message.target not in self._participant_names:
+            if (
+                isinstance(message, HandoffMessage)
+                and message.target not in self._participant_names
+            ):
                 raise ConfigurationError(
                     f"the task hands off to {message.target!r}, which is not a participant of "
                     f"the swarm; hand off to one of: {', '.join(self._participant_names)}"

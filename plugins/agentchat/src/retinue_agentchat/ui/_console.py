@@ -30,7 +30,7 @@ def _use_color(output: TextIO) -> bool:
     return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
 
 
-async def Console(  # noqa: N802 - AutoGen's public name, kept for migration
+async def Console(
     stream: AsyncIterable[BaseAgentEvent | BaseChatMessage | TaskResult | Response],
     *,
     no_inline_images: bool = False,
