@@ -6,7 +6,6 @@ The same agent code runs on both frameworks: only the imports differ, which is a
 what migrating from AutoGen looks like.
 """
 
-
 import argparse
 import asyncio
 import json
@@ -33,9 +32,7 @@ def emit(bench: str, framework: str, value: float, unit: str, **extra: Any) -> N
     print(json.dumps(record))
 
 
-async def best_rate(
-    run_once: Callable[[int], Awaitable[float]], n: int, repeats: int
-) -> float:
+async def best_rate(run_once: Callable[[int], Awaitable[float]], n: int, repeats: int) -> float:
     """Operations per second of the fastest of ``repeats`` runs (after one warm-up)."""
     await run_once(max(n // 10, 1))
     rates = []

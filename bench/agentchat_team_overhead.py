@@ -17,7 +17,7 @@ Teams are round robin and selector-with-a-selector-function.  Each team is built
 
 Prints one JSON line per (team, agent):
 {"bench": "team_overhead", "framework": ..., "team": ..., "agent": ..., "messages": N,
- "us_per_message": ...}
+ "value": <microseconds per message>, "unit": "us/message"}
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ def main() -> None:
                 "team": team_kind,
                 "agent": agent,
                 "messages": args.messages,
-                "us_per_message": round(us, 1),
+                "value": round(us, 1),
+                "unit": "us/message",
             }
             print(json.dumps(line), flush=True)
 

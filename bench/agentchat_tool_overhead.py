@@ -14,8 +14,8 @@ Three measurements of one function tool, ``add(a, b)``:
     python bench/agentchat_tool_overhead.py --framework autogen  # needs autogen-agentchat==0.7.5
 
 Prints one JSON line per measurement:
-{"bench": "tool_overhead", "framework": ..., "path": "workbench"|"agent", "calls": N,
- "us_per_call": ...}
+{"bench": "tool_overhead", "framework": ..., "path": ..., "calls": N,
+ "value": <microseconds per call>, "unit": "us/call"}
 """
 
 from __future__ import annotations
@@ -165,7 +165,8 @@ def main() -> None:
             "framework": args.framework,
             "path": path,
             "calls": args.calls,
-            "us_per_call": round(us, 1),
+            "value": round(us, 1),
+            "unit": "us/call",
         }
         print(json.dumps(line), flush=True)
 

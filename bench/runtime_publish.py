@@ -1,6 +1,6 @@
 """Publish deliveries per second: each message fans out to 10 subscribed agents.
 
-    python bench/runtime_publish.py --framework retinue|autogen
+python bench/runtime_publish.py --framework retinue|autogen
 """
 
 from __future__ import annotations

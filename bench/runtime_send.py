@@ -1,6 +1,6 @@
 """Sequential send round trips per second: one sender awaits each reply before the next.
 
-    python bench/runtime_send.py --framework retinue|autogen
+python bench/runtime_send.py --framework retinue|autogen
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Send round trips per second with 1000 in flight (1000 concurrent senders, one agent).
 
-    python bench/runtime_send_inflight.py --framework retinue|autogen
+python bench/runtime_send_inflight.py --framework retinue|autogen
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ class Hopper(RoutedAgent):
         self.count = 0
         self.active = 0
         self.max_active = 0
-        self.background: asyncio.Task[Any] | None = None
+        self.background: asyncio.Future[Any] | None = None
 
     @message_handler
     async def on_hop(self, message: Hop, ctx: MessageContext) -> list[str]:
@@ -62,9 +62,8 @@ class Hopper(RoutedAgent):
 
     @message_handler
     async def on_later(self, message: Later, ctx: MessageContext) -> None:
-        self.background = asyncio.ensure_future(
-            asyncio.gather(*(self.send_message(Count(), self.id) for _ in range(5)))
-        )
+        sends = asyncio.gather(*(self.send_message(Count(), self.id) for _ in range(5)))
+        self.background = sends
 
     @message_handler
     async def on_count(self, message: Count, ctx: MessageContext) -> int:
@@ -220,3 +219,62 @@ def test_a_new_process_continues_from_saved_state(tmp_path: Any) -> None:
     assert run("load") == "12"
     with open(path) as saved:
         assert json.load(saved)["agents"] == {"summer/k": {"total": 6}}
+
+
+class PlainPayload:
+    """A message class with no wire format (neither pydantic, dataclass nor JSON)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class PlainHandler(RoutedAgent):
+    @message_handler
+    async def on_plain(self, message: PlainPayload, ctx: MessageContext) -> str:
+        return message.text
+
+
+async def test_agents_handling_types_without_a_wire_format_still_work_in_process() -> None:
+    runtime = InProcessRuntime()
+    await PlainHandler.register(runtime, "plain", PlainHandler)
+    runtime.start()
+    assert await runtime.send_message(PlainPayload("kept"), AgentId("plain", "k")) == "kept"
+    await runtime.close()
+
+
+async def test_closure_agents_collect_published_output() -> None:
+    from retinue import CantHandleError
+    from retinue.runtime import ClosureAgent, ClosureContext, TopicId, TypeSubscription
+
+    collected: list[str] = []
+
+    async def collect(agent: ClosureContext, message: str, ctx: MessageContext) -> str:
+        collected.append(f"{agent.id.key}:{message}")
+        return "stored"
+
+    runtime = InProcessRuntime()
+    await ClosureAgent.register_closure(
+        runtime,
+        "collector",
+        collect,
+        unknown_type_policy="error",
+        subscriptions=lambda: [TypeSubscription("output", "collector")],
+    )
+    runtime.start()
+    await runtime.publish_message("first", TopicId("output", "run1"))
+    assert await runtime.send_message("second", AgentId("collector", "run1")) == "stored"
+    with pytest.raises(CantHandleError, match="not Count"):
+        await runtime.send_message(Count(), AgentId("collector", "run1"))
+    await runtime.stop_when_idle()
+    assert collected == ["run1:first", "run1:second"]
+
+
+async def test_closure_without_a_message_annotation_is_refused() -> None:
+    from retinue import ConfigurationError
+    from retinue.runtime import ClosureAgent
+
+    async def untyped(agent, message, ctx):  # type: ignore[no-untyped-def]
+        return None
+
+    with pytest.raises(ConfigurationError, match="needs a type annotation"):
+        await ClosureAgent.register_closure(InProcessRuntime(), "untyped", untyped)

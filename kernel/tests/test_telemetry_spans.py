@@ -303,7 +303,7 @@ async def test_tracing_off_globally(
 
 def test_an_unknown_runtime_tracing_mode_is_a_clear_error(settings: pytest.MonkeyPatch) -> None:
     settings.setenv("RETINUE_TRACING_RUNTIME", "sometimes")
-    with pytest.raises(ConfigurationError, match="RETINUE_TRACING_RUNTIME='sometimes'.*traced"):
+    with pytest.raises(ConfigurationError, match=r"RETINUE_TRACING_RUNTIME='sometimes'.*traced"):
         telemetry.reload_settings()
 
 
@@ -417,7 +417,9 @@ def test_a_provider_configured_later_is_honoured() -> None:
         import asyncio
         from dataclasses import dataclass
         from retinue import telemetry
-        from retinue.runtime import AgentId, InProcessRuntime, MessageContext, RoutedAgent, message_handler
+        from retinue.runtime import (
+            AgentId, InProcessRuntime, MessageContext, RoutedAgent, message_handler,
+        )
 
         @dataclass
         class Ping:

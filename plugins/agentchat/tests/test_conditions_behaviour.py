@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from retinue import ComponentError, ConfigurationError, TerminatedError
 from retinue.chat import (
     HandoffMessage,

@@ -9,11 +9,16 @@ import sys
 from typing import Any
 
 import pytest
+
 from retinue import CancellationToken, CancelledError, ConfigurationError
 from retinue.chat import TaskResult, TextMessage
 from retinue.runtime import InProcessRuntime
 from retinue.testing import ScriptedChatAgent, TeamConformance
-from retinue_agentchat.conditions import MaxMessageTermination, TextMentionTermination
+from retinue_agentchat.conditions import (
+    ExternalTermination,
+    MaxMessageTermination,
+    TextMentionTermination,
+)
 from retinue_agentchat.teams import RoundRobinGroupChat, TeamRunError
 
 
@@ -281,11 +286,25 @@ async def test_pause_reaches_a_participant_while_the_team_runs() -> None:
 
 
 async def test_stopping_to_read_the_stream_stops_the_team() -> None:
-    # No termination condition: only closing the stream can end this run.
-    team = RoundRobinGroupChat(list(two_agents()))
+    # Nothing ends this run but closing the stream (the external stop is not set yet).
+    stop = ExternalTermination()
+    team = RoundRobinGroupChat(list(two_agents()), termination_condition=stop)
     stream = team.run_stream(task="chat forever")
     seen = [await stream.__anext__() for _ in range(5)]
     await stream.aclose()
     assert [m.source for m in seen] == ["user", "writer", "critic", "writer", "critic"]  # type: ignore[union-attr]
-    result = await team.run(task="now stop", cancellation_token=None)
-    assert result is not None
+    stop.set()
+    result = await team.run(task="now stop")
+    assert result.stop_reason == "External termination requested"
+
+
+async def test_a_runtime_passed_in_must_be_started_first() -> None:
+    runtime = InProcessRuntime()
+    team = RoundRobinGroupChat(list(two_agents()), max_turns=1, runtime=runtime)
+    with pytest.raises(ConfigurationError, match=r"not running; call runtime.start\(\) first"):
+        await team.run(task="too early")
+    runtime.start()
+    try:
+        assert (await team.run(task="now")).stop_reason == "Maximum number of turns 1 reached."
+    finally:
+        await runtime.stop_when_idle()

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from retinue import ComponentLoadError, dump_component, load_component
 from retinue.chat import Team
 from retinue.testing import ScriptedChatCompletionClient
@@ -146,3 +147,63 @@ def test_a_bad_team_field_names_its_path() -> None:
     spec["config"]["max_turns"] = "forever"
     with pytest.raises(ComponentLoadError, match="max_turns"):
         load_component(spec, Team)
+
+
+def autogen_team(cls: str, config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "provider": f"autogen_agentchat.teams.{cls}",
+        "component_type": "team",
+        "version": 1,
+        "component_version": 1,
+        "label": cls,
+        "config": config,
+    }
+
+
+async def test_autogen_selector_json_loads_and_runs() -> None:
+    spec = autogen_team(
+        "SelectorGroupChat",
+        {
+            "participants": [autogen_agent("planner", ["plan"]), autogen_agent("coder", ["code"])],
+            "model_client": autogen_agent("x", [])["config"]["model_client"]
+            | {"config": {"chat_completions": ["coder"]}},
+            "termination_condition": None,
+            "max_turns": 1,
+            "selector_prompt": "Pick from {participants} given {roles}:\n{history}",
+            "allow_repeated_speaker": False,
+            "max_selector_attempts": 3,
+            "emit_team_events": False,
+            "model_client_streaming": False,
+        },
+    )
+    team = load_component(spec, Team)
+    result = await team.run(task="build")
+    assert [m.source for m in result.messages] == ["user", "coder"]
+
+
+async def test_autogen_graph_flow_json_loads_and_runs() -> None:
+    edge = {
+        "target": "b",
+        "condition": None,
+        "activation_group": "b",
+        "activation_condition": "all",
+    }
+    spec = autogen_team(
+        "GraphFlow",
+        {
+            "participants": [autogen_agent("a", ["first"]), autogen_agent("b", ["second"])],
+            "termination_condition": None,
+            "max_turns": None,
+            "graph": {
+                "nodes": {
+                    "a": {"name": "a", "edges": [edge], "activation": "all"},
+                    "b": {"name": "b", "edges": [], "activation": "all"},
+                },
+                "default_start_node": "a",
+            },
+        },
+    )
+    team = load_component(spec, Team)
+    result = await team.run(task="go")
+    assert [m.source for m in result.messages] == ["user", "a", "b"]
+    assert result.stop_reason == "Digraph execution is complete"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from retinue import ConfigurationError
 from retinue.chat import HandoffMessage, TaskResult
 from retinue.models import FunctionCall
@@ -95,3 +96,28 @@ async def test_a_task_handing_off_to_a_stranger_is_refused() -> None:
 def test_the_first_participant_must_be_able_to_hand_off() -> None:
     with pytest.raises(ConfigurationError, match="able to hand off"):
         Swarm([ScriptedChatAgent("a", ["x"]), agent("b", ["y"], ["a"])])
+
+
+async def test_a_swarm_runs_when_every_message_crosses_a_process_boundary() -> None:
+    # serialize_messages encodes and decodes each message as the gRPC runtime would.
+    from retinue.runtime import InProcessRuntime
+
+    runtime = InProcessRuntime(serialize_messages=True)
+    triage = agent("triage", [handoff("refunds")], ["refunds"])
+    team = Swarm(
+        [triage, ScriptedChatAgent("refunds", ["done"], fail_on=1)], max_turns=2, runtime=runtime
+    )
+    runtime.start()
+    try:
+        result = await team.run(task="refund please")
+        assert [type(m).__name__ for m in result.messages] == [
+            "TextMessage",
+            "ToolCallRequestEvent",
+            "ToolCallExecutionEvent",
+            "HandoffMessage",
+            "TextMessage",
+        ]
+        with pytest.raises(TeamRunError, match="'refunds' failed: RuntimeError"):
+            await team.run(task="again")
+    finally:
+        await runtime.stop()

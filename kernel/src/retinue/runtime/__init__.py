@@ -1,6 +1,7 @@
 """The agent runtime: ids, subscriptions, agents, serialization and the in-process runtime."""
 
 from ._agent import Agent, BaseAgent, MessageContext
+from ._closure import ClosureAgent, ClosureContext
 from ._context import current_agent_id
 from ._ids import AgentId, AgentMetadata, AgentType, DefaultTopicId, TopicId
 from ._inprocess import InProcessRuntime, InProcessRuntimeConfig, SingleThreadedAgentRuntime
@@ -36,6 +37,8 @@ __all__ = [
     "AgentRuntime",
     "AgentType",
     "BaseAgent",
+    "ClosureAgent",
+    "ClosureContext",
     "DataclassJsonMessageSerializer",
     "DefaultInterventionHandler",
     "DefaultSubscription",

@@ -14,6 +14,7 @@ from .._errors import ConfigurationError
 from ..cancellation import CancellationToken
 from ._context import instantiation_context
 from ._ids import AgentId, AgentMetadata, AgentType, TopicId
+from ._serialization import try_get_known_serializers_for_type
 from ._subscriptions import TypePrefixSubscription, TypeSubscription
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ class BaseAgent(ABC):
                 await runtime.add_subscription(make(agent_type.type))
         if not skip_direct_message_subscription:
             await runtime.add_subscription(TypePrefixSubscription(f"{type}:", type))
-        runtime.add_message_serializer(cls._handled_message_types())
+        runtime.add_message_serializer(_encodable(cls._handled_message_types()))
         return agent_type
 
     async def register_instance(
@@ -221,13 +222,19 @@ class BaseAgent(ABC):
                     TypePrefixSubscription(f"{agent_id.type}:", agent_id.type)
                 )
             await runtime.add_subscription(TypeSubscription(agent_id.key, agent_id.type))
-        runtime.add_message_serializer(type(self)._handled_message_types())
+        runtime.add_message_serializer(_encodable(type(self)._handled_message_types()))
         return agent_id
 
     @classmethod
     def _handled_message_types(cls) -> list[builtins.type[Any]]:
         """Message classes this agent class declares it handles (for serializers)."""
         return []
+
+
+def _encodable(message_types: list[builtins.type[Any]]) -> list[builtins.type[Any]]:
+    # Types without a known wire format still work in-process; they only fail if a
+    # message of theirs has to cross a process boundary.
+    return [t for t in message_types if try_get_known_serializers_for_type(t)]
 
 
 async def call_factory(factory: Callable[[], Any]) -> Any:

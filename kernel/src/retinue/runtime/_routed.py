@@ -46,7 +46,10 @@ class _Route:
     match: MatchFn | None
 
 
-def _message_types(func: Callable[..., Any], frame_depth: int) -> tuple[type[Any], ...]:
+def message_types_of(
+    func: Callable[..., Any], *, position: int, frame_depth: int = 2
+) -> tuple[type[Any], ...]:
+    """The message classes of ``func``'s parameter at ``position`` (from its annotation)."""
     try:
         hints = typing.get_type_hints(func)
     except NameError:
@@ -67,15 +70,15 @@ def _message_types(func: Callable[..., Any], frame_depth: int) -> tuple[type[Any
                 "define the message class at module level"
             ) from exc
     names = list(func.__code__.co_varnames[: func.__code__.co_argcount])
-    if len(names) < 3:
+    if len(names) < position + 2:
         raise ConfigurationError(
-            f"handler {func.__qualname__} must take (self, message, ctx), got {names}"
+            f"handler {func.__qualname__} must take (..., message, ctx), got {names}"
         )
-    annotation = hints.get(names[1])
+    annotation = hints.get(names[position])
     if annotation is None:
         raise ConfigurationError(
-            f"handler {func.__qualname__} needs a type annotation on its '{names[1]}' "
-            "parameter: the runtime routes messages by that type"
+            f"handler {func.__qualname__} needs a type annotation on its "
+            f"'{names[position]}' parameter: the runtime routes messages by that type"
         )
     return _flatten(annotation, func)
 
@@ -102,12 +105,12 @@ def _decorate(
     func: HandlerT | None, kind: HandlerKind, match: MatchFn | None
 ) -> HandlerT | Callable[[HandlerT], HandlerT]:
     def apply(target: HandlerT) -> HandlerT:
-        spec = HandlerSpec(_message_types(target, 2), kind, match)
+        spec = HandlerSpec(message_types_of(target, position=1, frame_depth=2), kind, match)
         target._retinue_handler = spec  # type: ignore[attr-defined]
         return target
 
     if func is not None:
-        spec = HandlerSpec(_message_types(func, 3), kind, match)
+        spec = HandlerSpec(message_types_of(func, position=1, frame_depth=3), kind, match)
         func._retinue_handler = spec  # type: ignore[attr-defined]
         return func
     return apply

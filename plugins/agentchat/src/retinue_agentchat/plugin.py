@@ -53,27 +53,28 @@ def retinue_register_tools(register: Any) -> None:
 
 
 _CONDITIONS = {
-    "max_message": "MaxMessageTermination",
-    "text_mention": "TextMentionTermination",
-    "stop_message": "StopMessageTermination",
-    "token_usage": "TokenUsageTermination",
-    "handoff": "HandoffTermination",
-    "timeout": "TimeoutTermination",
-    "external": "ExternalTermination",
-    "source_match": "SourceMatchTermination",
-    "text_message": "TextMessageTermination",
-    "function_call": "FunctionCallTermination",
-    "functional": "FunctionalTermination",
+    "max_message": ("MaxMessageTermination", "Stops after N messages"),
+    "text_mention": ("TextMentionTermination", "Stops when a message mentions a text"),
+    "stop_message": ("StopMessageTermination", "Stops on a StopMessage"),
+    "token_usage": ("TokenUsageTermination", "Stops at a token budget"),
+    "handoff": ("HandoffTermination", "Stops on a handoff to a target"),
+    "timeout": ("TimeoutTermination", "Stops after a number of seconds"),
+    "external": ("ExternalTermination", "Stops when set() is called from outside"),
+    "source_match": ("SourceMatchTermination", "Stops when one of some sources speaks"),
+    "text_message": ("TextMessageTermination", "Stops on a TextMessage"),
+    "function_call": ("FunctionCallTermination", "Stops once a named tool has run"),
+    "functional": ("FunctionalTermination", "Stops when a Python function says so"),
 }
 
 
 @hookimpl
 def retinue_register_termination_conditions(register: Any) -> None:
-    for name, cls in _CONDITIONS.items():
+    for name, (cls, description) in _CONDITIONS.items():
         register(
             name,
             f"retinue_agentchat.conditions:{cls}",
             aliases=[f"autogen_agentchat.conditions.{cls}", cls],
+            description=description,
         )
 
 

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from pydantic import BaseModel
+
 from retinue import (
     CancellationToken,
     ComponentLoadError,
@@ -98,7 +99,7 @@ class _OutputCollector(RoutedAgent):
 
     @event
     async def collect_reply(self, message: GroupChatAgentResponse, ctx: MessageContext) -> None:
-        self._sink(message.response.chat_message)
+        self._sink(message.chat_message)
 
     @event
     async def collect_end(self, message: GroupChatTermination, ctx: MessageContext) -> None:
@@ -308,6 +309,12 @@ class BaseGroupChat(Team, ABC):
         await self._register()
         runtime = self._get_runtime()
         if not self._embedded:
+            if not getattr(runtime, "is_running", True):
+                raise ConfigurationError(
+                    f"team {self._name!r} runs on the runtime you passed in, which is not "
+                    "running; call runtime.start() first (or create the team without runtime= "
+                    "to let it manage its own)"
+                )
             yield runtime
             return
         runtime.start()
@@ -361,34 +368,39 @@ class BaseGroupChat(Team, ABC):
         token = CancellationToken()
         if cancellation_token is not None:
             cancellation_token.add_callback(token.cancel)
-        finished = False
         try:
             self._output = OutputChannel(token, self._name)
             async with self._runtime_session() as runtime:
-                await runtime.send_message(
-                    GroupChatStart(messages=messages, output_task_messages=output_task_messages),
-                    self._manager_id(),
-                    cancellation_token=token,
+                finished = False
+                try:
+                    await runtime.send_message(
+                        GroupChatStart(
+                            messages=messages, output_task_messages=output_task_messages
+                        ),
+                        self._manager_id(),
+                        cancellation_token=token,
+                    )
+                    collected: list[BaseAgentEvent | BaseChatMessage] = []
+                    while True:
+                        item = await self._output.get()
+                        if isinstance(item, GroupChatTermination):
+                            finished = True
+                            break
+                        yield item
+                        if not isinstance(item, ModelClientStreamingChunkEvent):
+                            collected.append(item)
+                finally:
+                    # Before the embedded runtime drains: stop whatever still runs.
+                    if not finished:
+                        token.cancel()
+            if item.error is not None:
+                raise TeamRunError(
+                    f"team {self._name!r} stopped because {item.error.name!r} failed: "
+                    f"{item.error.error_type}: {item.error.error_message}"
                 )
-                collected: list[BaseAgentEvent | BaseChatMessage] = []
-                while True:
-                    item = await self._output.get()
-                    if isinstance(item, GroupChatTermination):
-                        if item.error is not None:
-                            raise TeamRunError(
-                                f"team {self._name!r} stopped because {item.error.name!r} failed: "
-                                f"{type(item.error.error).__name__}: {item.error.error}"
-                            ) from item.error.error
-                        stop_reason = item.message.content if item.message is not None else None
-                        break
-                    yield item
-                    if not isinstance(item, ModelClientStreamingChunkEvent):
-                        collected.append(item)
-            finished = True
+            stop_reason = item.message.content if item.message is not None else None
             yield TaskResult(messages=collected, stop_reason=stop_reason)
         finally:
-            if not finished:
-                token.cancel()
             self._output = None
             self._running = False
 
@@ -398,8 +410,7 @@ class BaseGroupChat(Team, ABC):
         """Clear the conversation, every participant, the condition and the turn count."""
         self._refuse_while_running("reset")
         async with self._runtime_session() as runtime:
-            for agent_id in self._participant_ids():
-                await runtime.send_message(GroupChatReset(), agent_id)
+            await self._send_to_participants(runtime, GroupChatReset())
             await runtime.send_message(GroupChatReset(), self._manager_id())
 
     async def pause(self) -> None:
@@ -412,13 +423,14 @@ class BaseGroupChat(Team, ABC):
 
     async def _broadcast_control(self, message: GroupChatPause | GroupChatResume) -> None:
         if self._running:
-            runtime = self._get_runtime()
-            for agent_id in self._participant_ids():
-                await runtime.send_message(message, agent_id)
+            await self._send_to_participants(self._get_runtime(), message)
             return
         async with self._runtime_session() as runtime:
-            for agent_id in self._participant_ids():
-                await runtime.send_message(message, agent_id)
+            await self._send_to_participants(runtime, message)
+
+    async def _send_to_participants(self, runtime: AgentRuntime, message: Any) -> None:
+        for agent_id in self._participant_ids():
+            await runtime.send_message(message, agent_id)
 
     def _refuse_while_running(self, action: str) -> None:
         if self._running:

@@ -7,6 +7,7 @@ publishes the reply to the group.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +35,8 @@ from ._protocol import (
 )
 
 __all__ = ["ParticipantContainer"]
+
+logger = logging.getLogger(__name__)
 
 
 class ParticipantContainer(RoutedAgent):
@@ -68,13 +71,13 @@ class ParticipantContainer(RoutedAgent):
     async def handle_agent_response(
         self, message: GroupChatAgentResponse, ctx: MessageContext
     ) -> None:
-        self._buffer.append(message.response.chat_message)
+        self._buffer.append(message.chat_message)
 
     @event
     async def handle_team_response(
         self, message: GroupChatTeamResponse, ctx: MessageContext
     ) -> None:
-        self._buffer.extend(m for m in message.result.messages if isinstance(m, BaseChatMessage))
+        self._buffer.extend(m for m in message.messages if isinstance(m, BaseChatMessage))
 
     @event
     async def handle_request(self, message: GroupChatRequestPublish, ctx: MessageContext) -> None:
@@ -82,14 +85,18 @@ class ParticipantContainer(RoutedAgent):
         try:
             reply: GroupChatAgentResponse | GroupChatTeamResponse
             if isinstance(self._participant, Team):
-                reply = GroupChatTeamResponse(await self._run_team(ctx), self._name, message.run_id)
+                result = await self._run_team(ctx)
+                reply = GroupChatTeamResponse(result.messages, self._name, message.run_id)
             else:
                 # The output collector takes the reply itself from the group topic.
                 response = await self._run_agent(self._participant, ctx)
-                reply = GroupChatAgentResponse(response, self._name, message.run_id)
+                reply = GroupChatAgentResponse(
+                    response.chat_message, response.inner_messages, self._name, message.run_id
+                )
         except Exception as exc:
+            logger.debug("participant %s failed", self._name, exc_info=True)
             await self.publish_message(
-                GroupChatError(self._name, exc, message.run_id),
+                GroupChatError.from_exception(self._name, exc, message.run_id),
                 self._group_topic,
                 cancellation_token=token,
             )

@@ -130,7 +130,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
                     return
             await self._request_next_speakers(token)
         except Exception as exc:
-            await self._fail(GroupChatError(self._name, exc, self._run_id), token)
+            await self._fail(GroupChatError.from_exception(self._name, exc, self._run_id), token)
 
     @event
     async def handle_response(
@@ -142,15 +142,13 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         token = ctx.cancellation_token
         try:
             if isinstance(message, GroupChatAgentResponse):
-                if message.response.inner_messages:
-                    self._turn_delta.extend(message.response.inner_messages)
-                self._turn_delta.append(message.response.chat_message)
-                self._thread.append(message.response.chat_message)
+                if message.inner_messages:
+                    self._turn_delta.extend(message.inner_messages)
+                self._turn_delta.append(message.chat_message)
+                self._thread.append(message.chat_message)
             else:
-                self._turn_delta.extend(message.result.messages)
-                self._thread.extend(
-                    m for m in message.result.messages if isinstance(m, BaseChatMessage)
-                )
+                self._turn_delta.extend(message.messages)
+                self._thread.extend(m for m in message.messages if isinstance(m, BaseChatMessage))
             self._waiting_for.discard(message.name)
             if self._waiting_for:
                 return  # parallel speakers: the turn ends when all have answered
@@ -159,7 +157,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
                 return
             await self._request_next_speakers(token)
         except Exception as exc:
-            await self._fail(GroupChatError(self._name, exc, self._run_id), token)
+            await self._fail(GroupChatError.from_exception(self._name, exc, self._run_id), token)
 
     @event
     async def handle_error(self, message: GroupChatError, ctx: MessageContext) -> None:
@@ -185,7 +183,9 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         if token.is_cancelled():
             # Participants that ignore the token must not be asked to speak again.
             cancelled = CancelledError(f"the run of {self._name} was cancelled")
-            await self._fail(GroupChatError(self._name, cancelled, self._run_id), token)
+            await self._fail(
+                GroupChatError.from_exception(self._name, cancelled, self._run_id), token
+            )
             return
         selected = await self.select_speaker(self._thread, token)
         speakers = [selected] if isinstance(selected, str) else list(selected)

@@ -1,16 +1,29 @@
 """Messages the group chat manager, the participant containers and the team exchange.
 
-They travel over the team's runtime.  In-process they are passed as Python objects
-(no copies, no validation), which keeps the framework's cost per team message small.
+In-process they travel as plain dataclasses (no copies, no validation), which keeps the
+framework's cost per team message small.  Their chat-message fields carry serializers
+that keep each message's concrete class (``TextMessage``, ``HandoffMessage``, ...), so
+a runtime that crosses processes can encode and decode them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Any
 
-from retinue.chat import BaseAgentEvent, BaseChatMessage, Response, StopMessage, TaskResult
+from pydantic import PlainSerializer, PlainValidator
+
+from retinue.chat import (
+    BaseAgentEvent,
+    BaseChatMessage,
+    BaseMessage,
+    StopMessage,
+    load_chat_message,
+)
 
 __all__ = [
+    "AnyMessage",
+    "ChatMessage",
     "GroupChatAgentResponse",
     "GroupChatError",
     "GroupChatMessage",
@@ -24,11 +37,25 @@ __all__ = [
 ]
 
 
+def _load(value: Any) -> BaseMessage:
+    return value if isinstance(value, BaseMessage) else load_chat_message(value)
+
+
+def _dump(message: BaseMessage) -> dict[str, Any]:
+    return message.dump()
+
+
+ChatMessage = Annotated[BaseChatMessage, PlainValidator(_load), PlainSerializer(_dump)]
+AnyMessage = Annotated[
+    BaseAgentEvent | BaseChatMessage, PlainValidator(_load), PlainSerializer(_dump)
+]
+
+
 @dataclass(slots=True)
 class GroupChatStart:
     """Starts (or continues) a run; ``messages`` is the task, if any."""
 
-    messages: list[BaseChatMessage] | None = None
+    messages: list[ChatMessage] | None = None
     output_task_messages: bool = True
 
 
@@ -41,18 +68,19 @@ class GroupChatRequestPublish:
 
 @dataclass(slots=True)
 class GroupChatAgentResponse:
-    """An agent participant's reply, published to the whole group."""
+    """An agent participant's reply (and what happened on the way), sent to the group."""
 
-    response: Response
+    chat_message: ChatMessage
+    inner_messages: list[AnyMessage] | None
     name: str
     run_id: int = 0
 
 
 @dataclass(slots=True)
 class GroupChatTeamResponse:
-    """A nested team participant's result, published to the whole group."""
+    """A nested team participant's messages for one turn, sent to the group."""
 
-    result: TaskResult
+    messages: list[AnyMessage]
     name: str
     run_id: int = 0
 
@@ -61,16 +89,21 @@ class GroupChatTeamResponse:
 class GroupChatMessage:
     """A message or event for the team's output stream."""
 
-    message: BaseAgentEvent | BaseChatMessage
+    message: AnyMessage
 
 
 @dataclass(slots=True)
 class GroupChatError:
-    """A participant failed while speaking."""
+    """A participant (or the manager) failed; the text is what the caller is told."""
 
     name: str
-    error: BaseException
+    error_type: str
+    error_message: str
     run_id: int = 0
+
+    @classmethod
+    def from_exception(cls, name: str, error: BaseException, run_id: int) -> GroupChatError:
+        return cls(name, type(error).__name__, str(error), run_id)
 
 
 @dataclass(slots=True)
