@@ -253,7 +253,10 @@ def ci(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def matrix(session: nox.Session) -> None:
-    """Run every ``tests`` session and write docs/compatibility.md from the results."""
+    """Run every ``tests`` session and write docs/compatibility.md from the results.
+
+    Arguments after ``--`` go to the inner nox run, e.g. ``-- -p 3.11`` for one Python.
+    """
     report = Path(session.create_tmp()) / "matrix-report.json"
     session.run(
         sys.executable,
@@ -289,7 +292,9 @@ def render_compatibility(results: list[dict[str, object]]) -> str:
         if dist is None:
             continue
         mode = str(args.get("kernel"))
-        python = _python_of(str(result.get("name")))
+        signatures = result.get("signatures") or [str(result.get("name"))]
+        assert isinstance(signatures, list)
+        python = _python_of(str(signatures[0]))
         outcome = str(result.get("result"))
         mark = {"success": "pass", "failed": "FAIL", "skipped": "skipped"}.get(outcome, outcome)
         rows.setdefault((dist.key, mode), {})[python] = mark

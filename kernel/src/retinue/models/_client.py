@@ -83,7 +83,9 @@ class ChatCompletionClient(Component[Any], ABC):
         """Usage summed over every call of this client."""
 
     @abstractmethod
-    def count_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()) -> int:
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
+    ) -> int:
         """Estimate the prompt tokens ``messages`` and ``tools`` would use (offline)."""
 
     @abstractmethod

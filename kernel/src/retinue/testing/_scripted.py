@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -58,9 +59,33 @@ class ScriptExhaustedError(ModelClientError):
     """The scripted client was called more often than its script has replies."""
 
 
+# Every call counts the whole context again; the texts mostly repeat, so their counts
+# are remembered (strings are immutable: a hit is always right).
+_CACHED_TEXTS = 4096
+
+
+@functools.lru_cache(maxsize=_CACHED_TEXTS)
 def estimate_tokens(text: str) -> int:
     """A deterministic, offline token estimate: words and punctuation marks."""
     return len(_TOKEN.findall(text))
+
+
+_part_token_cache: dict[tuple[Any, ...], int] = {}
+
+
+def _part_tokens(part: BaseModel) -> int:
+    """Tokens of a tool call or tool result (as JSON), remembered by type and field values."""
+    key = (type(part), *part.__dict__.values())
+    try:
+        return _part_token_cache[key]
+    except KeyError:
+        pass
+    except TypeError:  # a field value that cannot be a key: count without remembering
+        return estimate_tokens(part.model_dump_json())
+    if len(_part_token_cache) >= _CACHED_TEXTS:
+        _part_token_cache.clear()
+    tokens = _part_token_cache[key] = estimate_tokens(part.model_dump_json())
+    return tokens
 
 
 def _message_tokens(message: LLMMessage) -> int:
@@ -73,8 +98,8 @@ def _message_tokens(message: LLMMessage) -> int:
             total += estimate_tokens(part)
         elif isinstance(part, Image):
             total += _IMAGE_TOKENS
-        else:  # FunctionCall, FunctionExecutionResult
-            total += estimate_tokens(part.model_dump_json())
+        else:  # FunctionCall, FunctionExecutionResult: immutable field values as the key
+            total += _part_tokens(part)
     return total
 
 

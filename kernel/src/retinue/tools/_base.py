@@ -73,7 +73,10 @@ class Tool(Component[Any], ABC):
 
     @abstractmethod
     async def run_json(
-        self, args: Mapping[str, Any], cancellation_token: CancellationToken, call_id: str | None = None
+        self,
+        args: Mapping[str, Any],
+        cancellation_token: CancellationToken,
+        call_id: str | None = None,
     ) -> Any:
         """Validate ``args`` and run the tool; returns the tool's return value."""
 
