@@ -69,11 +69,18 @@ def _cached_interceptors(family: str, target: Any) -> list[Any]:
     return interceptors
 
 
-def _telemetry() -> Any:
-    # Imported on first call, so defining a client or tool class stays cheap.
-    from . import telemetry
+_telemetry_module: Any = None
 
-    return telemetry
+
+def _telemetry() -> Any:
+    # Imported on first call, so defining a client or tool class stays cheap; then kept,
+    # because every model and tool call asks.
+    global _telemetry_module
+    if _telemetry_module is None:
+        from . import telemetry
+
+        _telemetry_module = telemetry
+    return _telemetry_module
 
 
 # ------------------------------------------------------------------ model clients
@@ -167,6 +174,8 @@ def _wrap_create(func: Callable[..., Coroutine[Any, Any, Any]]) -> Any:
             interceptors = _cached_interceptors("model_call", self)
             traced = _start_chat_span(self, messages)
             if traced is None:
+                if not interceptors:  # the common case: no extra coroutine in between
+                    return await func(self, messages, **kwargs)
                 return await _intercepted_create(func, self, messages, kwargs, interceptors)
             span_cm, span = traced
             try:
@@ -263,6 +272,8 @@ def _wrap_run_json(func: Callable[..., Coroutine[Any, Any, Any]]) -> Any:
             telemetry = _telemetry()
             tracer = telemetry.get_tracer() if telemetry.plugin_tracing_enabled(self) else None
             if tracer is None:
+                if not interceptors:  # the common case: no extra coroutine in between
+                    return await func(self, args, cancellation_token, call_id)
                 return await _intercepted_run(
                     func, self, args, cancellation_token, call_id, interceptors
                 )

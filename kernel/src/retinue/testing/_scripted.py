@@ -17,6 +17,7 @@ from ..components import format_validation_error
 from ..models import (
     ChatCompletionClient,
     CreateResult,
+    FinishReason,
     FunctionCall,
     Image,
     LLMMessage,
@@ -52,6 +53,7 @@ DEFAULT_MODEL_INFO: ModelInfo = {
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _CHUNK = re.compile(r"\s*\S+\s*|\s+")
+_NO_USAGE = RequestUsage()
 _IMAGE_TOKENS = 85  # what one low-detail image costs with OpenAI; any fixed number will do
 
 
@@ -86,6 +88,11 @@ def _part_tokens(part: BaseModel) -> int:
         _part_token_cache.clear()
     tokens = _part_token_cache[key] = estimate_tokens(part.model_dump_json())
     return tokens
+
+
+def _calls_json(calls: list[FunctionCall]) -> str:
+    """A tool-call reply as the text a model would have produced: the JSON list of its calls."""
+    return json.dumps([call.model_dump() for call in calls])
 
 
 def _message_tokens(message: LLMMessage) -> int:
@@ -237,28 +244,38 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
 
     def _result(self, request: ScriptedRequest, reply: ScriptedReply) -> CreateResult:
         if isinstance(reply, CreateResult):
-            result = reply
-        elif isinstance(reply, str):
-            result = CreateResult(finish_reason="stop", content=reply)
-        elif isinstance(reply[0], FunctionCall):
-            calls = [item for item in reply if isinstance(item, FunctionCall)]
-            result = CreateResult(finish_reason="function_calls", content=calls)
+            if reply.usage == _NO_USAGE:
+                usage = self._estimated_usage(request, reply.content)
+                result = reply.model_copy(update={"usage": usage})
+            else:
+                result = reply
         else:
-            result = CreateResult(finish_reason="stop", content="".join(map(str, reply)))
-        if result.usage == RequestUsage():
-            completion = (
-                result.content
-                if isinstance(result.content, str)
-                else json.dumps([call.model_dump() for call in result.content])
+            finish_reason: FinishReason = "stop"
+            content: str | list[FunctionCall]
+            if isinstance(reply, str):
+                content = reply
+            elif isinstance(reply[0], FunctionCall):
+                finish_reason = "function_calls"
+                content = [item for item in reply if isinstance(item, FunctionCall)]
+            else:
+                content = "".join(map(str, reply))
+            result = CreateResult(
+                finish_reason=finish_reason,
+                content=content,
+                usage=self._estimated_usage(request, content),
             )
-            usage = RequestUsage(
-                prompt_tokens=self.count_tokens(request.messages, tools=request.tools),
-                completion_tokens=estimate_tokens(completion),
-            )
-            result = result.model_copy(update={"usage": usage})
         self._last_usage = result.usage
         self._total_usage = self._total_usage + result.usage
         return result
+
+    def _estimated_usage(
+        self, request: ScriptedRequest, content: str | list[FunctionCall]
+    ) -> RequestUsage:
+        completion = content if isinstance(content, str) else _calls_json(content)
+        return RequestUsage(
+            prompt_tokens=self.count_tokens(request.messages, tools=request.tools),
+            completion_tokens=estimate_tokens(completion),
+        )
 
     def _request(
         self,
@@ -326,8 +343,12 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
     def count_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
     ) -> int:
-        tool_tokens = sum(estimate_tokens(json.dumps(_schema_of(tool))) for tool in tools)
-        return sum(_message_tokens(message) for message in messages) + tool_tokens
+        total = 0
+        for tool in tools:
+            total += estimate_tokens(json.dumps(_schema_of(tool)))
+        for message in messages:
+            total += _message_tokens(message)
+        return total
 
     def remaining_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
