@@ -8,27 +8,27 @@ Names are imported on first access, so plugin discovery (which imports
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-__all__ = ["ApprovalFunc", "LocalCommandLineCodeExecutor", "LocalCommandLineCodeExecutorConfig"]
+from retinue._lazy import lazy_exports
 
+__version__ = "0.1.0"
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module 'retinue_local' has no attribute {name!r}")
-    value = getattr(importlib.import_module("retinue_local._executor"), name)
-    globals()[name] = value
-    return value
-
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        name: "retinue_local._executor"
+        for name in (
+            "ApprovalFunc",
+            "LocalCommandLineCodeExecutor",
+            "LocalCommandLineCodeExecutorConfig",
+        )
+    },
+)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from ._executor import (
         ApprovalFunc as ApprovalFunc,
-    )
-    from ._executor import (
         LocalCommandLineCodeExecutor as LocalCommandLineCodeExecutor,
-    )
-    from ._executor import (
         LocalCommandLineCodeExecutorConfig as LocalCommandLineCodeExecutorConfig,
     )
