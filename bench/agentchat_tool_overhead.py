@@ -8,7 +8,11 @@ Three measurements of one function tool, ``add(a, b)``:
 * ``workbench_async``: the same with ``async def add``, which runs on the loop: the
   framework's own cost without the thread hop;
 * ``agent``: an ``AssistantAgent`` whose scripted model asks for the tool on every
-  step (``max_tool_iterations``), so each call also costs one agent/model round.
+  step (``max_tool_iterations``), so each call also costs one agent/model round; the
+  sync ``add`` runs in a worker thread in both frameworks;
+* ``agent_async``: the same agent with ``async def add``: the framework's own cost per
+  tool call through an agent, without the thread hop (which is the same in both
+  frameworks and, on a loaded machine, the largest and noisiest part of ``agent``).
 
     python bench/agentchat_tool_overhead.py --framework retinue
     python bench/agentchat_tool_overhead.py --framework autogen  # needs autogen-agentchat==0.7.5
@@ -75,22 +79,26 @@ def retinue_runs(calls: int) -> dict[str, Callable[[], Awaitable[None]]]:
 
         return calls_in_a_row
 
-    async def call_through_agent() -> None:
-        script: list[Any] = [
-            [FunctionCall(id=str(i), name="add", arguments=ARGS)] for i in range(calls)
-        ]
-        agent = AssistantAgent(
-            "calc",
-            ScriptedChatCompletionClient([*script, "done"]),
-            tools=[FunctionTool(add, description="Add two integers.")],
-            max_tool_iterations=calls + 1,
-        )
-        await agent.run(task="add things")
+    def call_through_agent(func: Callable[..., Any]) -> Callable[[], Awaitable[None]]:
+        async def one_run() -> None:
+            script: list[Any] = [
+                [FunctionCall(id=str(i), name="add", arguments=ARGS)] for i in range(calls)
+            ]
+            agent = AssistantAgent(
+                "calc",
+                ScriptedChatCompletionClient([*script, "done"]),
+                tools=[FunctionTool(func, name="add", description="Add two integers.")],
+                max_tool_iterations=calls + 1,
+            )
+            await agent.run(task="add things")
+
+        return one_run
 
     return {
         "workbench": call_workbench("add"),
         "workbench_async": call_workbench("add_async"),
-        "agent": call_through_agent,
+        "agent": call_through_agent(add),
+        "agent_async": call_through_agent(add_async),
     }
 
 
@@ -125,29 +133,33 @@ def autogen_runs(calls: int) -> dict[str, Callable[[], Awaitable[None]]]:
 
         return calls_in_a_row
 
-    async def call_through_agent() -> None:
-        usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
-        script: list[Any] = [
-            CreateResult(
-                finish_reason="function_calls",
-                content=[FunctionCall(id=str(i), name="add", arguments=ARGS)],
-                usage=usage,
-                cached=False,
+    def call_through_agent(func: Callable[..., Any]) -> Callable[[], Awaitable[None]]:
+        async def one_run() -> None:
+            usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
+            script: list[Any] = [
+                CreateResult(
+                    finish_reason="function_calls",
+                    content=[FunctionCall(id=str(i), name="add", arguments=ARGS)],
+                    usage=usage,
+                    cached=False,
+                )
+                for i in range(calls)
+            ]
+            agent = AssistantAgent(
+                "calc",
+                ReplayChatCompletionClient([*script, "done"], model_info=info),
+                tools=[FunctionTool(func, name="add", description="Add two integers.")],
+                max_tool_iterations=calls + 1,
             )
-            for i in range(calls)
-        ]
-        agent = AssistantAgent(
-            "calc",
-            ReplayChatCompletionClient([*script, "done"], model_info=info),
-            tools=[FunctionTool(add, description="Add two integers.")],
-            max_tool_iterations=calls + 1,
-        )
-        await agent.run(task="add things")
+            await agent.run(task="add things")
+
+        return one_run
 
     return {
         "workbench": call_workbench("add"),
         "workbench_async": call_workbench("add_async"),
-        "agent": call_through_agent,
+        "agent": call_through_agent(add),
+        "agent_async": call_through_agent(add_async),
     }
 
 

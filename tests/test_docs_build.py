@@ -24,7 +24,6 @@ def _build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
             "mkdocs",
             "build",
             "--strict",
-            "-q",
             "-f",
             str(config),
             "--site-dir",

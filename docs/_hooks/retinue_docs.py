@@ -96,9 +96,24 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     return files
 
 
+def _title(page: Path) -> str:
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return page.stem.replace("-", " ").capitalize()
+
+
 def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     docs_dir = Path(config["docs_dir"])
     nav: list[Any] = [{title: page} for title, page in PAGES if (docs_dir / page).is_file()]
+    # Pages added later than this list go before the last entry (the compatibility table).
+    listed = {page for _, page in PAGES}
+    extra = [
+        {_title(path): path.name}
+        for path in sorted(docs_dir.glob("*.md"))
+        if path.name not in listed
+    ]
+    nav[-1:-1] = extra
     plugin_pages = [{name: f"plugins/{name}.md"} for name, _ in plugin_readmes()]
     if plugin_pages:
         nav.insert(min(len(nav), 5), {"Plugins": plugin_pages})

@@ -1,6 +1,8 @@
 """Model-client contracts and the LLM message types."""
 
+from ._base_client import AsyncClosable, BaseChatCompletionClient, ErrorTranslator
 from ._client import ChatCompletionClient, ToolChoice
+from ._estimate import TokenEstimator
 from ._info import ModelFamily, validate_model_info
 from ._types import (
     AssistantMessage,
@@ -21,9 +23,12 @@ from ._types import (
 
 __all__ = [
     "AssistantMessage",
+    "AsyncClosable",
+    "BaseChatCompletionClient",
     "ChatCompletionClient",
     "ChatCompletionTokenLogprob",
     "CreateResult",
+    "ErrorTranslator",
     "FinishReason",
     "FunctionCall",
     "FunctionExecutionResult",
@@ -34,6 +39,7 @@ __all__ = [
     "ModelInfo",
     "RequestUsage",
     "SystemMessage",
+    "TokenEstimator",
     "ToolChoice",
     "TopLogprob",
     "UserMessage",

@@ -45,7 +45,7 @@ class TokenEstimator:
     providers that send it as the message's ``name``.
 
     >>> TokenEstimator().estimate([UserMessage(content="Hello", source="user")])
-    10
+    8
     """
 
     bytes_per_token: float = 3.5
@@ -76,7 +76,9 @@ class TokenEstimator:
             tokens += self.text_tokens(message.content)
         elif isinstance(message, UserMessage):
             parts = [message.content] if isinstance(message.content, str) else message.content
-            tokens += sum(self.per_image if isinstance(p, Image) else self.text_tokens(p) for p in parts)
+            tokens += sum(
+                self.per_image if isinstance(p, Image) else self.text_tokens(p) for p in parts
+            )
             if self.count_sources:
                 tokens += self.text_tokens(message.source)
         elif isinstance(message, AssistantMessage):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,8 +96,8 @@ def _calls_json(calls: list[FunctionCall]) -> str:
     return json.dumps([call.model_dump() for call in calls])
 
 
-def _message_tokens(message: LLMMessage) -> int:
-    content = message.content
+def _content_tokens(content: Any) -> int:
+    """Tokens of one message, from its content (``str`` or a list of parts)."""
     if isinstance(content, str):
         return 3 + estimate_tokens(content)
     total = 3
@@ -105,9 +106,55 @@ def _message_tokens(message: LLMMessage) -> int:
             total += estimate_tokens(part)
         elif isinstance(part, Image):
             total += _IMAGE_TOKENS
-        else:  # FunctionCall, FunctionExecutionResult: immutable field values as the key
+        else:  # FunctionCall, FunctionExecutionResult
             total += _part_tokens(part)
     return total
+
+
+_content_of = operator.attrgetter("content")
+
+
+class _PromptTokens:
+    """Counts a context from where it differs from the one counted before.
+
+    An agent's context only grows between calls, so each call counts just the new
+    messages.  Contents are compared by value (identical objects compare at once);
+    a content list changed in place after it was counted is not noticed, which no
+    model context does.
+    """
+
+    __slots__ = ("_contents", "_running_totals", "_tool_schemas", "_tool_tokens")
+
+    def __init__(self) -> None:
+        self._contents: list[Any] = []
+        self._running_totals: list[int] = []  # tokens up to and including message i
+        self._tool_schemas: list[ToolSchema] = []
+        self._tool_tokens = 0
+
+    def count(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> int:
+        return self._count_tools([_schema_of(tool) for tool in tools]) + self._count_messages(
+            list(map(_content_of, messages))
+        )
+
+    def _count_tools(self, schemas: list[ToolSchema]) -> int:
+        if schemas != self._tool_schemas:
+            self._tool_schemas = schemas
+            self._tool_tokens = sum(estimate_tokens(json.dumps(schema)) for schema in schemas)
+        return self._tool_tokens
+
+    def _count_messages(self, contents: list[Any]) -> int:
+        known = self._contents
+        shared = min(len(known), len(contents))
+        if contents[:shared] != known[:shared]:
+            shared = 0
+        totals = self._running_totals[:shared]
+        total = totals[-1] if totals else 0
+        for content in contents[shared:]:
+            total += _content_tokens(content)
+            totals.append(total)
+        self._contents = contents
+        self._running_totals = totals
+        return total
 
 
 def _schema_of(tool: Tool | ToolSchema) -> ToolSchema:
@@ -184,6 +231,7 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
             dict(model_info) if model_info is not None else dict(DEFAULT_MODEL_INFO)
         )
         self._next = 0
+        self._prompt_tokens = _PromptTokens()
         self.requests: list[ScriptedRequest] = []
         self._last_usage = RequestUsage()
         self._total_usage = RequestUsage()
@@ -343,12 +391,7 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
     def count_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
     ) -> int:
-        total = 0
-        for tool in tools:
-            total += estimate_tokens(json.dumps(_schema_of(tool)))
-        for message in messages:
-            total += _message_tokens(message)
-        return total
+        return self._prompt_tokens.count(messages, tools)
 
     def remaining_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()

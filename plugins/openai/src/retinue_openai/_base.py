@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import json
-import logging
 from abc import abstractmethod
-from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
-from retinue import (
-    CancellationToken,
-    CancelledError,
-    ConfigurationError,
-    ModelClientError,
-    ModelConnectionError,
-    ModelResponseError,
-)
+from retinue import CancellationToken, ConfigurationError, ModelConnectionError
 from retinue.models import (
-    ChatCompletionClient,
+    BaseChatCompletionClient,
     CreateResult,
     LLMMessage,
     ModelInfo,
-    RequestUsage,
+    TokenEstimator,
     ToolChoice,
     UserMessage,
 )
@@ -42,25 +33,27 @@ from ._parse import (
     split_thought,
     usage_of as _usage_of,
 )
-from ._tokens import estimate_tokens
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
 __all__ = ["BaseOpenAIChatCompletionClient"]
 
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-class BaseOpenAIChatCompletionClient(ChatCompletionClient):
+class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
     """Common behaviour of the OpenAI, Azure OpenAI and OpenAI-compatible clients.
 
     Subclasses build the SDK client (:meth:`_make_sdk_client`), which happens on first
     use so that importing or constructing a client never imports ``openai``.
+    ``remaining_tokens`` needs ``context_window`` in the model info (it raises
+    ``ConfigurationError`` without one).
     """
 
     key_env = "OPENAI_API_KEY"
+    # 1 token per 3.5 UTF-8 bytes, 4 per message, 765 per image (a 512x512 high-detail
+    # tile's price), the schema plus 8 per tool, and 3 that prime the reply.
+    token_estimator: ClassVar[TokenEstimator] = TokenEstimator(
+        bytes_per_token=3.5, per_message=4, per_image=765, per_tool=8, reply_priming=3
+    )
 
     def __init__(
         self,
@@ -73,60 +66,18 @@ class BaseOpenAIChatCompletionClient(ChatCompletionClient):
         include_usage_in_stream: bool,
         secret: str | None,
     ) -> None:
-        self._model = model
-        self._model_info = model_info
+        super().__init__(model=model, model_info=model_info)
         self._create_args = {k: v for k, v in create_args.items() if v is not None}
         self._include_name = include_name_in_message
         self._add_name_prefixes = add_name_prefixes
         self._include_usage_in_stream = include_usage_in_stream
         self._error_context = ErrorContext(self.provider_name, model, secret, self.key_env)
-        self._sdk_client: AsyncOpenAI | None = None
-        self._closed = False
-        self._last_usage = RequestUsage()
-        self._total_usage = RequestUsage()
 
     @abstractmethod
     def _make_sdk_client(self) -> AsyncOpenAI:
         """Build the ``openai`` SDK client (imports the SDK)."""
 
     # -- the contract --------------------------------------------------------------------
-
-    @property
-    def model_info(self) -> ModelInfo:
-        return self._model_info
-
-    @property
-    def model_name(self) -> str:
-        return self._model
-
-    def actual_usage(self) -> RequestUsage:
-        return self._last_usage
-
-    def total_usage(self) -> RequestUsage:
-        return self._total_usage
-
-    def count_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
-    ) -> int:
-        """Estimate prompt tokens offline (UTF-8 bytes / 3.5; errs high; see the docs)."""
-        return estimate_tokens(messages, tools)
-
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
-    ) -> int:
-        window = self._model_info.get("context_window")
-        if window is None:
-            raise ConfigurationError(
-                f"{self._who()}: the context window is unknown; add 'context_window' to "
-                "model_info to use remaining_tokens"
-            )
-        return window - self.count_tokens(messages, tools=tools)
-
-    async def close(self) -> None:
-        self._closed = True
-        if self._sdk_client is not None:
-            await self._sdk_client.close()
-            self._sdk_client = None
 
     async def create(
         self,
@@ -144,7 +95,7 @@ class BaseOpenAIChatCompletionClient(ChatCompletionClient):
             sdk.chat.completions.create(**_sdk_arguments(sdk, request)), cancellation_token
         )
         if not response.choices:
-            raise self._malformed("the response has no choices")
+            raise self._response_error("the response has no choices")
         choice = response.choices[0]
         message = choice.message
         calls = function_calls(message.tool_calls)
@@ -179,11 +130,9 @@ class BaseOpenAIChatCompletionClient(ChatCompletionClient):
         )
         assembler = StreamAssembler()
         try:
-            iterator = stream.__aiter__()
-            while True:
-                chunk = await self._guarded(_next(iterator), cancellation_token, in_stream=True)
-                if chunk is _END:
-                    break
+            async for chunk in self._guarded_iter(
+                stream, cancellation_token, self._translate_stream_error
+            ):
                 text = assembler.add(chunk)
                 if text:
                     yield text
@@ -192,30 +141,13 @@ class BaseOpenAIChatCompletionClient(ChatCompletionClient):
             # abandoned stream does not keep the connection busy.
             await stream.close()
         if assembler.finish is None:
-            raise self._malformed(
+            raise self._response_error(
                 "the stream ended without a finish_reason (truncated response)",
                 todo="retry the call; the connection closed before the answer was complete",
             )
         yield self._stream_result(assembler)
 
     # -- helpers -------------------------------------------------------------------------
-
-    def _who(self) -> str:
-        return f"provider {self.provider_name!r}, model {self._model!r}"
-
-    def _sdk(self) -> AsyncOpenAI:
-        if self._closed:
-            raise ConfigurationError(f"{self._who()}: the client was closed; create a new one")
-        if self._sdk_client is None:
-            self._sdk_client = self._make_sdk_client()
-        return self._sdk_client
-
-    def _record(self, usage: RequestUsage) -> None:
-        self._last_usage = usage
-        self._total_usage = self._total_usage + usage
-
-    def _malformed(self, what: str, todo: str | None = None) -> ModelClientError:
-        return ModelResponseError(what, provider=self.provider_name, model=self._model, todo=todo)
 
     def _stream_result(self, assembler: StreamAssembler) -> CreateResult:
         calls = assembler.function_calls()
@@ -230,31 +162,18 @@ class BaseOpenAIChatCompletionClient(ChatCompletionClient):
         self._record(result.usage)
         return result
 
-    async def _guarded(
-        self, awaitable: Awaitable[T], token: CancellationToken | None, *, in_stream: bool = False
-    ) -> T:
-        """Await an SDK call as a task the token can cancel; translate its errors.
+    def _translate_error(self, exc: Exception) -> Exception:
+        return translate_sdk_error(exc, self._error_context) or stream_broken(
+            exc, self._error_context
+        )
 
-        ``in_stream``: a dropped connection while reading an answer's stream means a
-        truncated answer, not an unreachable server.
-        """
-        task = asyncio.ensure_future(awaitable)
-        if token is not None:
-            token.link_future(task)
-        try:
-            return await task
-        except asyncio.CancelledError:
-            if token is not None and token.is_cancelled():
-                raise CancelledError(f"{self._who()}: the call was cancelled") from None
-            raise
-        except ModelClientError:
-            raise
-        except Exception as exc:
-            translated = translate_sdk_error(exc, self._error_context)
-            if translated is None or (in_stream and isinstance(translated, ModelConnectionError)):
-                translated = stream_broken(exc, self._error_context)
-            logger.debug("%s: call failed: %s", self._who(), translated)
-            raise translated from None
+    def _translate_stream_error(self, exc: Exception) -> Exception:
+        # A dropped connection while reading an answer's stream means a truncated
+        # answer, not an unreachable server.
+        translated = self._translate_error(exc)
+        if isinstance(translated, ModelConnectionError):
+            return stream_broken(exc, self._error_context)
+        return translated
 
     def _request(
         self,
@@ -331,9 +250,6 @@ class BaseOpenAIChatCompletionClient(ChatCompletionClient):
         )
 
 
-_END = object()
-
-
 @functools.lru_cache(maxsize=4)
 def _sdk_parameters(create: Any) -> frozenset[str]:
     return frozenset(inspect.signature(create).parameters)
@@ -352,14 +268,6 @@ def _sdk_arguments(sdk: AsyncOpenAI, request: dict[str, Any]) -> dict[str, Any]:
     arguments = {k: v for k, v in request.items() if k in known}
     arguments["extra_body"] = {**unknown, **(request.get("extra_body") or {})}
     return arguments
-
-
-async def _next(iterator: Any) -> Any:
-    # A sentinel instead of StopAsyncIteration, which must not escape through a task.
-    try:
-        return await iterator.__anext__()
-    except StopAsyncIteration:
-        return _END
 
 
 def _with_name_prefix(message: LLMMessage) -> LLMMessage:
