@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
         )
     },
     "CancellationToken": "retinue.cancellation",
+    "lazy_exports": "retinue._lazy",
     # plugins and registry
     "hookimpl": "retinue._markers",
     "hookspec": "retinue._markers",
@@ -119,6 +120,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         TerminatedError as TerminatedError,
         ToolError as ToolError,
         UndeliverableError as UndeliverableError,
+    )
+    from ._lazy import (
+        lazy_exports as lazy_exports,
     )
     from ._markers import (
         hookimpl as hookimpl,

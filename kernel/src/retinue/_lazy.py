@@ -4,7 +4,9 @@ Discovery imports every plugin's package, so a package ``__init__`` that imports
 implementation eagerly would make ``retinue plugins`` import pydantic models, agents
 and SDKs.  Packages declare ``name -> module`` instead::
 
-    __getattr__, __dir__, __all__ = lazy_exports(__name__, {"Thing": "mypkg._thing"})
+    from retinue import lazy_exports
+
+    __getattr__, __dir__, __all__ = lazy_exports(__name__, {"Thing": "._thing"})
 
 and keep a ``TYPE_CHECKING`` block with ``from ._thing import Thing as Thing`` for
 type checkers.
@@ -27,7 +29,8 @@ def lazy_exports(
 
     Args:
         package: the package's ``__name__``.
-        exports: public name -> module that defines it.
+        exports: public name -> module that defines it (absolute, or relative to
+            ``package`` like ``"._thing"``).
         extra: names defined in the package itself that belong in ``__all__``.
     """
     public = sorted([*exports, *extra])
@@ -36,7 +39,7 @@ def lazy_exports(
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        value = getattr(importlib.import_module(module, package), name)
         setattr(sys.modules[package], name, value)  # later lookups skip __getattr__
         return value
 

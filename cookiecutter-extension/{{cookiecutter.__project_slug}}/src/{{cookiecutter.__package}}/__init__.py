@@ -16,28 +16,21 @@ discovers ``plugin.py``, and discovery must stay cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from retinue import lazy_exports
 
 __version__ = "{{ cookiecutter.version }}"
 
 # public name -> module that defines it
-_EXPORTS: dict[str, str] = {
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
 {%- for module, name in names %}
-    "{{ name }}": ".{{ module }}",
+        "{{ name }}": ".{{ module }}",
 {%- endfor %}
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    },
+)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

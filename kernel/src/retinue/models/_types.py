@@ -182,4 +182,3 @@ class ModelInfo(_ModelInfoBase):
     structured_output: NotRequired[bool]
     multiple_system_messages: NotRequired[bool]
     context_window: NotRequired[int]
-

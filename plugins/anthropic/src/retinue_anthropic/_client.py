@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-import logging
-from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, SecretStr
+
 from retinue import (
     CancellationToken,
-    CancelledError,
     ConfigurationError,
-    ModelClientError,
-    ModelResponseError,
     secret_from_env,
     secret_value,
 )
 from retinue.models import (
-    ChatCompletionClient,
+    BaseChatCompletionClient,
     CreateResult,
     LLMMessage,
     ModelInfo,
-    RequestUsage,
+    TokenEstimator,
     ToolChoice,
 )
 from retinue.tools import Tool, ToolSchema
@@ -33,15 +29,11 @@ from ._errors import ErrorContext, stream_broken, translate_sdk_error
 from ._messages import contains_images, to_anthropic_messages, to_anthropic_tools, tool_schema
 from ._model_info import resolve_model_info
 from ._parse import MalformedAnswer, MessageAssembler, to_create_result
-from ._tokens import estimate_tokens
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
 
 __all__ = ["JSON_INSTRUCTION", "STRUCTURED_OUTPUT_TOOL", "AnthropicChatCompletionClient"]
-
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 KEY_ENV = "ANTHROPIC_API_KEY"
 
@@ -56,7 +48,7 @@ JSON_INSTRUCTION = (
 _SAMPLING_ARGS = ("temperature", "top_p", "top_k", "stop_sequences", "thinking", "metadata")
 
 
-class AnthropicChatCompletionClient(ChatCompletionClient):
+class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
     """A client for Anthropic's Messages API (Claude models).
 
     The key comes from ``api_key`` or the ``ANTHROPIC_API_KEY`` environment variable;
@@ -72,6 +64,9 @@ class AnthropicChatCompletionClient(ChatCompletionClient):
     makes the model call a synthetic ``structured_output`` tool whose input schema is
     ``MyModel``'s, and returns that input as JSON text.
 
+    ``remaining_tokens`` assumes a 200,000-token window for a model whose model info
+    has no ``context_window``.
+
     Example::
 
         client = AnthropicChatCompletionClient(model="claude-sonnet-4-5")
@@ -80,6 +75,18 @@ class AnthropicChatCompletionClient(ChatCompletionClient):
 
     component_provider: ClassVar[str | None] = "anthropic"
     component_config_schema = AnthropicClientConfig
+    default_context_window: ClassVar[int | None] = 200_000
+    # 1 token per 3.5 UTF-8 bytes and 4 per message; an image costs 1,600 (the largest
+    # size the API keeps without downscaling); tools add their schema plus 8 each and
+    # the ~350-token tool-use preamble the API inserts.  Sources are not sent.
+    token_estimator: ClassVar[TokenEstimator] = TokenEstimator(
+        bytes_per_token=3.5,
+        per_message=4,
+        per_image=1600,
+        per_tool=8,
+        tools_preamble=350,
+        count_sources=False,
+    )
 
     def __init__(
         self,
@@ -101,7 +108,6 @@ class AnthropicChatCompletionClient(ChatCompletionClient):
     ) -> None:
         if not model:
             raise ConfigurationError("provider 'anthropic': model must be a non-empty model name")
-        self._model = model
         self._api_key = secret_from_env(api_key, KEY_ENV)
         if self._api_key is None:
             raise ConfigurationError(
@@ -120,7 +126,7 @@ class AnthropicChatCompletionClient(ChatCompletionClient):
                 f"larger than thinking.budget_tokens ({budget}); raise max_tokens"
             )
         self._model_info_arg = dict(model_info) if model_info is not None else None
-        self._model_info = resolve_model_info(model, self._model_info_arg)
+        super().__init__(model=model, model_info=resolve_model_info(model, self._model_info_arg))
         self._base_url = base_url
         self._max_tokens = max_tokens
         self._sampling: dict[str, Any] = {
@@ -135,44 +141,8 @@ class AnthropicChatCompletionClient(ChatCompletionClient):
         self._max_retries = max_retries
         self._default_headers = dict(default_headers) if default_headers else None
         self._errors = ErrorContext("anthropic", model, secret_value(self._api_key))
-        self._sdk_client: AsyncAnthropic | None = None
-        self._closed = False
-        self._last_usage = RequestUsage()
-        self._total_usage = RequestUsage()
 
     # -- the contract --------------------------------------------------------------------
-
-    @property
-    def model_info(self) -> ModelInfo:
-        return self._model_info
-
-    @property
-    def model_name(self) -> str:
-        return self._model
-
-    def actual_usage(self) -> RequestUsage:
-        return self._last_usage
-
-    def total_usage(self) -> RequestUsage:
-        return self._total_usage
-
-    def count_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
-    ) -> int:
-        """Estimate prompt tokens offline (UTF-8 bytes / 3.5, errs high; see the README)."""
-        return estimate_tokens(messages, tools)
-
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
-    ) -> int:
-        window = self._model_info.get("context_window", 200_000)
-        return window - self.count_tokens(messages, tools=tools)
-
-    async def close(self) -> None:
-        self._closed = True
-        if self._sdk_client is not None:
-            await self._sdk_client.close()
-            self._sdk_client = None
 
     async def create(
         self,
@@ -212,11 +182,7 @@ class AnthropicChatCompletionClient(ChatCompletionClient):
         )
         assembler = MessageAssembler(structured_tool=structured_tool)
         try:
-            iterator = stream.__aiter__()
-            while True:
-                event = await self._guarded(_next(iterator), cancellation_token)
-                if event is _END:
-                    break
+            async for event in self._guarded_iter(stream, cancellation_token):
                 text = self._parsed(assembler.add, event.model_dump())
                 if text:
                     yield text
@@ -230,55 +196,27 @@ class AnthropicChatCompletionClient(ChatCompletionClient):
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _who(self) -> str:
-        return f"provider 'anthropic', model {self._model!r}"
+    def _make_sdk_client(self) -> AsyncAnthropic:
+        from anthropic import AsyncAnthropic
 
-    def _sdk(self) -> AsyncAnthropic:
-        if self._closed:
-            raise ConfigurationError(f"{self._who()}: the client was closed; create a new one")
-        if self._sdk_client is None:
-            from anthropic import AsyncAnthropic
+        options: dict[str, Any] = {
+            "api_key": secret_value(self._api_key),
+            "base_url": self._base_url,
+            "max_retries": self._max_retries,
+            "default_headers": self._default_headers,
+        }
+        if self._timeout is not None:
+            options["timeout"] = self._timeout
+        return AsyncAnthropic(**options)
 
-            options: dict[str, Any] = {
-                "api_key": secret_value(self._api_key),
-                "base_url": self._base_url,
-                "max_retries": self._max_retries,
-                "default_headers": self._default_headers,
-            }
-            if self._timeout is not None:
-                options["timeout"] = self._timeout
-            self._sdk_client = AsyncAnthropic(**options)
-        return self._sdk_client
-
-    def _record(self, usage: RequestUsage) -> None:
-        self._last_usage = usage
-        self._total_usage = self._total_usage + usage
+    def _translate_error(self, exc: Exception) -> Exception:
+        return translate_sdk_error(exc, self._errors) or stream_broken(exc, self._errors)
 
     def _parsed(self, parse: Any, value: Any) -> Any:
         try:
             return parse(value)
         except MalformedAnswer as exc:
-            raise ModelResponseError(
-                exc.what, provider="anthropic", model=self._model, todo=exc.todo
-            ) from None
-
-    async def _guarded(self, awaitable: Awaitable[T], token: CancellationToken | None) -> T:
-        """Await an SDK call as a task the token can cancel; translate its errors."""
-        task = asyncio.ensure_future(awaitable)
-        if token is not None:
-            token.link_future(task)
-        try:
-            return await task
-        except asyncio.CancelledError:
-            if token is not None and token.is_cancelled():
-                raise CancelledError(f"{self._who()}: the call was cancelled") from None
-            raise
-        except ModelClientError:
-            raise
-        except Exception as exc:
-            translated = translate_sdk_error(exc, self._errors) or stream_broken(exc, self._errors)
-            logger.debug("%s: call failed: %s", self._who(), translated)
-            raise translated from None
+            raise self._response_error(exc.what, todo=exc.todo) from None
 
     def _request(
         self,
@@ -414,17 +352,6 @@ class AnthropicChatCompletionClient(ChatCompletionClient):
             model_info=config.model_info,
             default_headers=config.default_headers,
         )
-
-
-_END = object()
-
-
-async def _next(iterator: Any) -> Any:
-    # A sentinel instead of StopAsyncIteration, which must not escape through a task.
-    try:
-        return await iterator.__anext__()
-    except StopAsyncIteration:
-        return _END
 
 
 _SDK_PARAMETERS: set[str] | None = None

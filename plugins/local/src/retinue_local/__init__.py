@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from retinue._lazy import lazy_exports
+from retinue import lazy_exports
 
 __version__ = "0.1.0"
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
+
 from retinue import CancellationToken, ConfigurationError, ModelConnectionError
 from retinue.models import (
     BaseChatCompletionClient,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
 __all__ = ["BaseOpenAIChatCompletionClient"]
+
 
 class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
     """Common behaviour of the OpenAI, Azure OpenAI and OpenAI-compatible clients.

@@ -41,8 +41,8 @@ from retinue.tools import Tool, ToolSchema, Workbench
 
 from ._base_chat_agent import BaseChatAgent, invoke_agent_span, require_state_mapping
 from ._handoff import Handoff
-from ._model_calls import call_model, to_spec, to_specs
-from ._tool_calls import ToolCallRunner
+from ._model_calls import call_model, call_model_once, to_spec, to_specs
+from ._tool_calls import ToolCallRunner, ToolListing
 
 __all__ = ["AssistantAgent", "AssistantAgentConfig"]
 
@@ -303,22 +303,48 @@ class AssistantAgent(BaseChatAgent):
                 inner.append(event)
                 yield event
 
-        tools = await self._tool_schemas()
-        message_id = str(uuid.uuid4())
-        result: CreateResult | None = None
-        async for item in self._model_round(message_id, tools, inner, cancellation_token):
-            if isinstance(item, CreateResult):
-                result = item
+        listing = await self._list_tools()
+        tools: Sequence[ToolSchema] = listing.schemas
+        reflecting = False
+        iterations = 0
+        while True:
+            # One model call per pass: first, after each tool round, and the reflection.
+            # Only a streamed reply needs its message id before the reply is complete.
+            message_id = str(uuid.uuid4()) if self._model_client_stream else None
+            if message_id is not None:
+                result: CreateResult | None = None
+                async for item in self._streamed_reply(message_id, tools, cancellation_token):
+                    if isinstance(item, CreateResult):
+                        result = item
+                    else:
+                        yield item
+                assert result is not None
             else:
-                yield item
-        assert result is not None
-
-        for iteration in range(self._max_tool_iterations):
+                result = await call_model_once(
+                    self._model_client,
+                    [*self._system_messages, *await self._model_context.get_messages()],
+                    cancellation_token=cancellation_token,
+                    tools=tools,
+                    json_output=self._output_content_type,
+                )
+            await self._model_context.add_message(
+                AssistantMessage(content=result.content, source=self.name, thought=result.thought)
+            )
+            if result.thought:
+                thought = ThoughtEvent(content=result.thought, source=self.name)
+                inner.append(thought)
+                yield thought
             if isinstance(result.content, str):
                 yield Response(
                     chat_message=self._final_message(result, message_id), inner_messages=inner
                 )
                 return
+            if reflecting:
+                raise ModelClientError(
+                    f"agent {self.name!r}: the model answered the reflection call (made without "
+                    "tools) with tool calls; use a model client that honours an empty tool list"
+                )
+
             calls = list(result.content)
             request = ToolCallRequestEvent(
                 content=calls, source=self.name, models_usage=result.usage
@@ -326,7 +352,7 @@ class AssistantAgent(BaseChatAgent):
             inner.append(request)
             yield request
             results: list[FunctionExecutionResult] = []
-            async for output in self._tool_runner.run_all(calls, cancellation_token):
+            async for output in self._tool_runner.run_all(calls, listing, cancellation_token):
                 if isinstance(output, list):
                     results = output
                 else:
@@ -341,89 +367,58 @@ class AssistantAgent(BaseChatAgent):
             if handoff is not None:
                 yield handoff
                 return
-            if iteration == self._max_tool_iterations - 1:
-                break
-            message_id = str(uuid.uuid4())
-            async for item in self._model_round(message_id, tools, inner, cancellation_token):
-                if isinstance(item, CreateResult):
-                    result = item
-                else:
-                    yield item
+            iterations += 1
+            if iterations < self._max_tool_iterations:
+                continue
+            if not self._reflect_on_tool_use:
+                yield Response(chat_message=self._summary(calls, results), inner_messages=inner)
+                return
+            reflecting = True
+            tools = []
 
-        if self._reflect_on_tool_use:
-            message_id = str(uuid.uuid4())
-            async for item in self._model_round(message_id, [], inner, cancellation_token):
-                if isinstance(item, CreateResult):
-                    result = item
-                else:
-                    yield item
-            if not isinstance(result.content, str):
-                raise ModelClientError(
-                    f"agent {self.name!r}: the model answered the reflection call (made without "
-                    "tools) with tool calls; use a model client that honours an empty tool list"
-                )
-            yield Response(
-                chat_message=self._final_message(result, message_id), inner_messages=inner
-            )
-            return
-        yield Response(chat_message=self._summary(calls, results), inner_messages=inner)
-
-    async def _tool_schemas(self) -> list[ToolSchema]:
-        schemas: list[ToolSchema] = []
-        for workbench in self._workbenches:
-            schemas.extend(await workbench.list_tools())
-        handoff_names = set(self._handoffs)
-        clashes = sorted(handoff_names & {schema["name"] for schema in schemas})
+    async def _list_tools(self) -> ToolListing:
+        listing = await self._tool_runner.list_tools()
+        if not self._handoffs:
+            return listing
+        clashes = sorted(set(self._handoffs) & set(listing.routes))
         if clashes:
             raise ConfigurationError(
                 f"agent {self.name!r}: the handoff tool name(s) {', '.join(clashes)} clash with "
                 "workbench tools; give the handoffs other names"
             )
-        schemas.extend(handoff.tool_schema for handoff in self._handoffs.values())
-        return schemas
+        listing.schemas.extend(handoff.tool_schema for handoff in self._handoffs.values())
+        return listing
 
-    async def _model_round(
+    async def _streamed_reply(
         self,
         message_id: str,
         tools: Sequence[ToolSchema],
-        inner: list[BaseAgentEvent | BaseChatMessage],
         cancellation_token: CancellationToken,
-    ) -> AsyncGenerator[ModelClientStreamingChunkEvent | ThoughtEvent | CreateResult, None]:
-        """Call the model once: chunks, then the reply's thought, then the ``CreateResult``."""
+    ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
+        """Stream one model call: chunk events, then the ``CreateResult``."""
         messages: list[LLMMessage] = [
             *self._system_messages,
             *await self._model_context.get_messages(),
         ]
-        result: CreateResult | None = None
         async for item in call_model(
             self._model_client,
             messages,
             source=self.name,
             message_id=message_id,
-            stream=self._model_client_stream,
+            stream=True,
             cancellation_token=cancellation_token,
             tools=tools,
             json_output=self._output_content_type,
         ):
-            if isinstance(item, CreateResult):
-                result = item
-            else:
-                yield item
-        assert result is not None
-        await self._model_context.add_message(
-            AssistantMessage(content=result.content, source=self.name, thought=result.thought)
-        )
-        if result.thought:
-            thought = ThoughtEvent(content=result.thought, source=self.name)
-            inner.append(thought)
-            yield thought
-        yield result
+            yield item
 
-    def _final_message(self, result: CreateResult, message_id: str) -> BaseChatMessage:
+    def _final_message(self, result: CreateResult, message_id: str | None) -> BaseChatMessage:
         assert isinstance(result.content, str)
+        # A streamed reply keeps the id its chunks announced; otherwise the message makes one.
+        given_id = {"id": message_id} if message_id is not None else {}
         if self._output_content_type is None:
             return TextMessage(
-                id=message_id, content=result.content, source=self.name, models_usage=result.usage
+                content=result.content, source=self.name, models_usage=result.usage, **given_id
             )
         try:
             content = self._output_content_type.model_validate_json(result.content)
@@ -435,7 +430,7 @@ class AssistantAgent(BaseChatAgent):
             ) from exc
         message_class = StructuredMessage[self._output_content_type]  # type: ignore[name-defined]
         return message_class(
-            id=message_id,
+            **given_id,
             content=content,
             source=self.name,
             models_usage=result.usage,

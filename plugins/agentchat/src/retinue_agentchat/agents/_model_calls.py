@@ -18,7 +18,14 @@ from retinue.models import (
 )
 from retinue.tools import Tool, ToolSchema
 
-__all__ = ["IMAGE_PLACEHOLDER", "call_model", "compatible_messages", "to_spec", "to_specs"]
+__all__ = [
+    "IMAGE_PLACEHOLDER",
+    "call_model",
+    "call_model_once",
+    "compatible_messages",
+    "to_spec",
+    "to_specs",
+]
 
 IMAGE_PLACEHOLDER = "[image]"
 """What a model without vision sees in place of an image."""
@@ -41,6 +48,25 @@ def compatible_messages(
     return compatible
 
 
+async def call_model_once(
+    client: ChatCompletionClient,
+    messages: Sequence[LLMMessage],
+    *,
+    cancellation_token: CancellationToken,
+    tools: Sequence[Tool | ToolSchema] = (),
+    tool_choice: Any = "auto",
+    json_output: bool | type[BaseModel] | None = None,
+) -> CreateResult:
+    """Call the model once, without streaming."""
+    return await client.create(
+        compatible_messages(client, messages),
+        tools=tools,
+        tool_choice=tool_choice,
+        json_output=json_output,
+        cancellation_token=cancellation_token,
+    )
+
+
 async def call_model(
     client: ChatCompletionClient,
     messages: Sequence[LLMMessage],
@@ -54,19 +80,19 @@ async def call_model(
     json_output: bool | type[BaseModel] | None = None,
 ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
     """Call the model once; when streaming, yield chunk events before the ``CreateResult``."""
-    messages = compatible_messages(client, messages)
     if not stream:
-        yield await client.create(
+        yield await call_model_once(
+            client,
             messages,
+            cancellation_token=cancellation_token,
             tools=tools,
             tool_choice=tool_choice,
             json_output=json_output,
-            cancellation_token=cancellation_token,
         )
         return
     result: CreateResult | None = None
     async for item in client.create_stream(
-        messages,
+        compatible_messages(client, messages),
         tools=tools,
         tool_choice=tool_choice,
         json_output=json_output,

@@ -12,18 +12,25 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from retinue.cancellation import CancellationToken
 from retinue.chat import BaseAgentEvent, BaseChatMessage
 from retinue.models import FunctionCall, FunctionExecutionResult
-from retinue.tools import StreamWorkbench, TextResultContent, ToolResult, Workbench
+from retinue.tools import StreamWorkbench, ToolResult, ToolSchema, Workbench
 
-__all__ = ["ToolCallRunner"]
+__all__ = ["ToolCallRunner", "ToolListing"]
 
 logger = logging.getLogger(__name__)
 
 _DONE = object()
+
+
+class ToolListing(NamedTuple):
+    """The tools offered to the model in one turn, and the workbench serving each name."""
+
+    schemas: list[ToolSchema]
+    routes: dict[str, Workbench]
 
 
 class ToolCallRunner:
@@ -36,15 +43,44 @@ class ToolCallRunner:
         # Handoff tools only announce the transfer; the agent acts on them itself.
         self._handoff_messages = dict(handoff_messages)
 
+    async def list_tools(self) -> ToolListing:
+        """Every workbench's tools, and which workbench serves each name (the first wins)."""
+        schemas: list[ToolSchema] = []
+        routes: dict[str, Workbench] = {}
+        for workbench in self._workbenches:
+            listed = await workbench.list_tools()
+            for schema in listed:
+                routes.setdefault(schema["name"], workbench)
+            schemas.extend(listed)
+        return ToolListing(schemas, routes)
+
     async def run_all(
-        self, calls: Sequence[FunctionCall], cancellation_token: CancellationToken
+        self,
+        calls: Sequence[FunctionCall],
+        listing: ToolListing,
+        cancellation_token: CancellationToken,
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | list[FunctionExecutionResult], None]:
-        """Run ``calls`` concurrently; yield streamed tool events, then the results in order."""
+        """Run ``calls`` concurrently; yield streamed tool events, then the results in order.
+
+        Calls go to the workbenches by ``listing``, the tools the model was offered.
+        """
+        if len(calls) == 1:
+            # Nothing to run alongside: no task, no queue.
+            async for item in self._run(calls[0], listing, cancellation_token):
+                if isinstance(item, FunctionExecutionResult):
+                    yield [item]
+                else:
+                    yield item
+            return
         queue: asyncio.Queue[Any] = asyncio.Queue()
 
         async def run_one(call: FunctionCall) -> FunctionExecutionResult:
             try:
-                return await self._run(call, cancellation_token, queue)
+                async for item in self._run(call, listing, cancellation_token):
+                    if isinstance(item, FunctionExecutionResult):
+                        return item
+                    queue.put_nowait(item)
+                raise AssertionError("_run ends with a FunctionExecutionResult")
             finally:
                 queue.put_nowait(_DONE)
 
@@ -63,64 +99,50 @@ class ToolCallRunner:
                 task.cancel()
 
     async def _run(
-        self, call: FunctionCall, cancellation_token: CancellationToken, events: asyncio.Queue[Any]
-    ) -> FunctionExecutionResult:
+        self, call: FunctionCall, listing: ToolListing, cancellation_token: CancellationToken
+    ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | FunctionExecutionResult, None]:
+        """Yield the tool's streamed events, then its result (errors become results)."""
         if call.name in self._handoff_messages:
-            return _result(call, self._handoff_messages[call.name])
+            yield _result(call, self._handoff_messages[call.name])
+            return
         arguments, problem = _parse_arguments(call)
         if problem is not None:
-            return _result(call, problem, is_error=True)
-        workbench = await self._find(call.name)
+            yield _result(call, problem, is_error=True)
+            return
+        workbench = listing.routes.get(call.name)
         if workbench is None:
-            available = await self._tool_names()
+            available = [*listing.routes, *self._handoff_messages]
             hint = f" Available tools: {', '.join(available)}." if available else ""
-            return _result(
+            yield _result(
                 call, f"Error: tool '{call.name}' not found in any workbench.{hint}", is_error=True
             )
+            return
+        result: ToolResult | None = None
         try:
-            result = await self._call(workbench, call, arguments, cancellation_token, events)
+            if not isinstance(workbench, StreamWorkbench):
+                result = await workbench.call_tool(
+                    call.name, arguments, cancellation_token, call.id
+                )
+            else:
+                async for item in workbench.call_tool_stream(
+                    call.name, arguments, cancellation_token, call.id
+                ):
+                    if isinstance(item, ToolResult):
+                        result = item
+                    elif isinstance(item, (BaseAgentEvent, BaseChatMessage)):
+                        yield item
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             # Workbenches should return errors as results; this covers ones that raise anyway.
             logger.warning("tool %r raised %s", call.name, exc, exc_info=True)
-            return _result(call, f"Error: {type(exc).__name__}: {exc}", is_error=True)
-        return _result(call, result.to_text(), is_error=result.is_error)
-
-    @staticmethod
-    async def _call(
-        workbench: Workbench,
-        call: FunctionCall,
-        arguments: dict[str, Any],
-        cancellation_token: CancellationToken,
-        events: asyncio.Queue[Any],
-    ) -> ToolResult:
-        if not isinstance(workbench, StreamWorkbench):
-            return await workbench.call_tool(call.name, arguments, cancellation_token, call.id)
-        result: ToolResult | None = None
-        async for item in workbench.call_tool_stream(
-            call.name, arguments, cancellation_token, call.id
-        ):
-            if isinstance(item, ToolResult):
-                result = item
-            elif isinstance(item, (BaseAgentEvent, BaseChatMessage)):
-                events.put_nowait(item)
+            yield _result(call, f"Error: {type(exc).__name__}: {exc}", is_error=True)
+            return
         if result is None:
             text = f"Error: tool '{call.name}' ended its stream without a result."
-            return ToolResult(
-                name=call.name, result=[TextResultContent(content=text)], is_error=True
-            )
-        return result
-
-    async def _find(self, name: str) -> Workbench | None:
-        for workbench in self._workbenches:
-            if any(schema["name"] == name for schema in await workbench.list_tools()):
-                return workbench
-        return None
-
-    async def _tool_names(self) -> list[str]:
-        names = [s["name"] for wb in self._workbenches for s in await wb.list_tools()]
-        return names + list(self._handoff_messages)
+            yield _result(call, text, is_error=True)
+            return
+        yield _result(call, result.to_text(), is_error=result.is_error)
 
 
 def _parse_arguments(call: FunctionCall) -> tuple[dict[str, Any], str | None]:
