@@ -80,6 +80,9 @@ def retinue_runs(calls: int) -> dict[str, Callable[[], Awaitable[None]]]:
         return calls_in_a_row
 
     def call_through_agent(func: Callable[..., Any]) -> Callable[[], Awaitable[None]]:
+        # Built once, as applications do; each run builds a fresh agent and model script.
+        tool = FunctionTool(func, name="add", description="Add two integers.")
+
         async def one_run() -> None:
             script: list[Any] = [
                 [FunctionCall(id=str(i), name="add", arguments=ARGS)] for i in range(calls)
@@ -87,7 +90,7 @@ def retinue_runs(calls: int) -> dict[str, Callable[[], Awaitable[None]]]:
             agent = AssistantAgent(
                 "calc",
                 ScriptedChatCompletionClient([*script, "done"]),
-                tools=[FunctionTool(func, name="add", description="Add two integers.")],
+                tools=[tool],
                 max_tool_iterations=calls + 1,
             )
             await agent.run(task="add things")
@@ -134,6 +137,9 @@ def autogen_runs(calls: int) -> dict[str, Callable[[], Awaitable[None]]]:
         return calls_in_a_row
 
     def call_through_agent(func: Callable[..., Any]) -> Callable[[], Awaitable[None]]:
+        # Built once, as applications do; each run builds a fresh agent and model script.
+        tool = FunctionTool(func, name="add", description="Add two integers.")
+
         async def one_run() -> None:
             usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
             script: list[Any] = [
@@ -148,7 +154,7 @@ def autogen_runs(calls: int) -> dict[str, Callable[[], Awaitable[None]]]:
             agent = AssistantAgent(
                 "calc",
                 ReplayChatCompletionClient([*script, "done"], model_info=info),
-                tools=[FunctionTool(func, name="add", description="Add two integers.")],
+                tools=[tool],
                 max_tool_iterations=calls + 1,
             )
             await agent.run(task="add things")

@@ -130,3 +130,32 @@ def test_generated_tests_pass(kind: str, runs: dict[str, KindRun]) -> None:
     run = runs[kind]
     assert run.pytest_returncode == 0, f"generated tests failed for {kind}:\n{run.pytest_output}"
     assert " passed" in run.pytest_output and "skipped" not in run.pytest_output
+
+
+def test_installed_kernel_ships_the_template(
+    runs: dict[str, KindRun], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A kernel installed from its wheel (no source checkout around it) still renders
+    # plugins: the template travels inside the package.
+    venv = runs["tool"].project.parent / "venv"
+    _checked(
+        ["uv", "pip", "install", "--quiet", "--python", venv / "bin" / "python", "cookiecutter"]
+    )
+    outside = tmp_path_factory.mktemp("outside-any-checkout")
+    _checked(
+        [
+            venv / "bin" / "retinue",
+            "new",
+            "extension",
+            "from-wheel",
+            "--kind",
+            "termination",
+            "--no-input",
+            "-o",
+            outside,
+        ],
+        cwd=outside,
+    )
+    project = outside / "retinue-from-wheel"
+    assert (project / "src" / "retinue_from_wheel" / "plugin.py").is_file()
+    assert "retinue_from_wheel.plugin" in (project / "pyproject.toml").read_text(encoding="utf-8")

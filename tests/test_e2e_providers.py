@@ -46,6 +46,8 @@ class ProviderCase:
     # (request) -> response, for turn i; called with the request so streams get streams.
     turns: list[Callable[[RecordedRequest], ScriptedResponse]]
     server: Callable[[Callable[[RecordedRequest], ScriptedResponse]], WireServer]
+    # Assertions on the provider's wire format of the three requests (first, second, third).
+    check_requests: Callable[[list[dict[str, Any]]], None]
 
 
 def _openai_turns() -> list[Callable[[RecordedRequest], ScriptedResponse]]:
@@ -71,6 +73,44 @@ def _openai_server(fallback: Callable[[RecordedRequest], ScriptedResponse]) -> W
     return OpenAIWireServer(fallback=fallback)
 
 
+def _check_openai_requests(requests: list[dict[str, Any]]) -> None:
+    first = requests[0]
+    assert any(tool["function"]["name"] == "calculator" for tool in first["tools"])
+
+
+def _anthropic_turns() -> list[Callable[[RecordedRequest], ScriptedResponse]]:
+    from retinue_anthropic.testing import messages_response, messages_stream, text, tool_use
+
+    def either(
+        content: list[dict[str, Any]], stop_reason: str = "end_turn"
+    ) -> Callable[[RecordedRequest], ScriptedResponse]:
+        def respond(request: RecordedRequest) -> ScriptedResponse:
+            if (request.json or {}).get("stream"):
+                return messages_stream(content, stop_reason=stop_reason)
+            return messages_response(content, stop_reason=stop_reason)
+
+        return respond
+
+    calculator = tool_use("calculator", {"expression": "2**10 + 3*7"}, id="toolu_calc")
+    return [either([calculator], "tool_use"), either([text(PROGRAM)]), either([text(DONE)])]
+
+
+def _check_anthropic_requests(requests: list[dict[str, Any]]) -> None:
+    first, second, _ = requests
+    assert [t["name"] for t in first["tools"]] == ["calculator"]
+    assert "input_schema" in first["tools"][0]
+    # The tool's real result came back as a tool_result right after the tool_use.
+    assistant, results = second["messages"][-2:]
+    assert assistant["content"][-1]["type"] == "tool_use"
+    assert results["content"][0] == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_calc",
+        "content": results["content"][0]["content"],
+        "is_error": False,
+    }
+    assert "1045" in results["content"][0]["content"]
+
+
 CASES = [
     ProviderCase(
         name="openai",
@@ -82,6 +122,7 @@ CASES = [
         },
         turns=_openai_turns(),
         server=_openai_server,
+        check_requests=_check_openai_requests,
     ),
     ProviderCase(
         name="gemini",
@@ -97,6 +138,23 @@ CASES = [
         },
         turns=_openai_turns(),
         server=_openai_server,
+        check_requests=_check_openai_requests,
+    ),
+    ProviderCase(
+        name="anthropic",
+        env={"ANTHROPIC_API_KEY": "sk-ant-e2e-test-key-0123456789"},
+        model_entry=lambda url: {
+            "provider": "anthropic",
+            "kind": "model_client",
+            "config": {
+                "model": "claude-sonnet-5",
+                "base_url": url,
+                "api_key": {"env": "ANTHROPIC_API_KEY"},
+            },
+        },
+        turns=_anthropic_turns(),
+        server=lambda fallback: WireServer(fallback=fallback),
+        check_requests=_check_anthropic_requests,
     ),
 ]
 
@@ -151,10 +209,10 @@ def test_example_team_runs_against_the_provider(
     assert "1045" in texts
     assert "[2, 3, 5, 7, 11, 13, 17, 19, 23, 29]" in texts  # the executor really ran it
 
-    requests = wire.requests
+    requests = [r.json for r in wire.requests]
     assert len(requests) == 3
-    first, second, third = (r.json for r in requests)
-    assert any(tool["function"]["name"] == "calculator" for tool in first["tools"])
+    first, second, third = requests
+    case.check_requests(requests)
     assert TASK in json.dumps(first["messages"])
     # The tool's real result and then the executor's real output went back to the model.
     assert "1045" in json.dumps(second["messages"])

@@ -242,8 +242,12 @@ def find_template(template: str | os.PathLike[str] | None = None) -> Path:
                 f"{TEMPLATE_DIRECTORY_NAME} directory of the retinue repository"
             )
         return path
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / TEMPLATE_DIRECTORY_NAME
+    here = Path(__file__).resolve()
+    # Installed from a wheel the template ships inside the package; in a source
+    # checkout it is the repository's own directory.
+    candidates = [here.parent / "_extension_template"]
+    candidates += [parent / TEMPLATE_DIRECTORY_NAME for parent in here.parents]
+    for candidate in candidates:
         if (candidate / "cookiecutter.json").is_file():
             return candidate
     raise ConfigurationError(
