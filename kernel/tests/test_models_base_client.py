@@ -125,6 +125,7 @@ class AcmeClient(BaseChatCompletionClient[FakeSDK]):
         extra_create_args: Mapping[str, Any] = {},
         cancellation_token: CancellationToken | None = None,
     ) -> CreateResult:
+        self._check_request(messages, tools)
         answer = await self._guarded(self._sdk().complete("prompt"), cancellation_token)
         usage = self.usages.pop(0) if self.usages else RequestUsage()
         result = CreateResult(finish_reason="stop", content=answer, usage=usage)
@@ -253,6 +254,38 @@ def test_remaining_tokens_without_any_window_says_what_to_add() -> None:
     assert "provider 'acme', model 'acme-mystery'" in message
     assert "context_window" in message
     assert client.count_tokens(HELLO) == 8  # the client keeps working
+
+
+@pytest.mark.parametrize(
+    ("info", "messages", "tools", "expected"),
+    [
+        ({}, [], [], "create() needs at least one message"),
+        (
+            {"vision": False},
+            [UserMessage(content=["look", Image.from_bytes(b"x")])],
+            [],
+            "set model_info['vision']=True",
+        ),
+        (
+            {"function_calling": False},
+            HELLO,
+            [{"name": "add"}],
+            "set model_info['function_calling']=True",
+        ),
+    ],
+    ids=["no-messages", "images-without-vision", "tools-without-function-calling"],
+)
+async def test_requests_the_model_cannot_take_are_refused_before_sending(
+    info: dict[str, Any], messages: list[LLMMessage], tools: list[ToolSchema], expected: str
+) -> None:
+    client = AcmeClient("acme-small", **info)
+    with pytest.raises(ConfigurationError) as caught:
+        await client.create(messages, tools=tools)
+    assert "provider 'acme', model 'acme-small'" in str(caught.value)
+    assert expected in str(caught.value)
+    assert client._sdk_client is None  # nothing was sent
+    client.sdk_in_test.answers = ["fine"]
+    assert (await client.create(HELLO)).content == "fine"
 
 
 # -- guarded SDK calls ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from .._errors import (
 )
 from ._client import ChatCompletionClient
 from ._estimate import TokenEstimator
-from ._types import LLMMessage, ModelInfo, RequestUsage
+from ._types import Image, LLMMessage, ModelInfo, RequestUsage, UserMessage
 
 if TYPE_CHECKING:
     from ..cancellation import CancellationToken
@@ -143,6 +143,23 @@ class BaseChatCompletionClient(ChatCompletionClient, Generic[SdkT]):
         """Names the client in error messages: ``provider 'x', model 'y'``."""
         return f"provider {self.provider_name!r}, model {self._model!r}"
 
+    def _check_request(
+        self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]
+    ) -> None:
+        """Refuse, before anything is sent, what the model info says the model cannot do."""
+        if not messages:
+            raise ConfigurationError(f"{self._who()}: create() needs at least one message")
+        if not self._model_info["vision"] and _contains_images(messages):
+            raise ConfigurationError(
+                f"{self._who()}: the messages contain images but the model does not accept "
+                "images; use a vision model, or set model_info['vision']=True if it does"
+            )
+        if tools and not self._model_info["function_calling"]:
+            raise ConfigurationError(
+                f"{self._who()}: tools were passed but the model does not support function "
+                "calling; use another model, or set model_info['function_calling']=True"
+            )
+
     def _record(self, usage: RequestUsage) -> None:
         """Count one call's usage (``actual_usage`` and ``total_usage``)."""
         self._last_usage = usage
@@ -216,6 +233,15 @@ class BaseChatCompletionClient(ChatCompletionClient, Generic[SdkT]):
             if isinstance(item, _End):
                 return
             yield item
+
+
+def _contains_images(messages: Sequence[LLMMessage]) -> bool:
+    return any(
+        isinstance(m, UserMessage)
+        and not isinstance(m.content, str)
+        and any(isinstance(part, Image) for part in m.content)
+        for m in messages
+    )
 
 
 async def _next_or_end(iterator: AsyncIterator[T]) -> T | _End:

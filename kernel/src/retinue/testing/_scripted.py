@@ -6,7 +6,7 @@ import functools
 import json
 import operator
 import re
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,21 +73,21 @@ def estimate_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
-_part_token_cache: dict[tuple[Any, ...], int] = {}
+_model_token_cache: dict[tuple[Any, ...], int] = {}
 
 
-def _part_tokens(part: BaseModel) -> int:
-    """Tokens of a tool call or tool result (as JSON), remembered by type and field values."""
-    key = (type(part), *part.__dict__.values())
+def _models_tokens(models: Sequence[BaseModel], render: Callable[[], str]) -> int:
+    """Tokens of ``render()``, remembered by the models' types and field values."""
     try:
-        return _part_token_cache[key]
+        key = tuple((type(model), *model.__dict__.values()) for model in models)
+        return _model_token_cache[key]
     except KeyError:
         pass
     except TypeError:  # a field value that cannot be a key: count without remembering
-        return estimate_tokens(part.model_dump_json())
-    if len(_part_token_cache) >= _CACHED_TEXTS:
-        _part_token_cache.clear()
-    tokens = _part_token_cache[key] = estimate_tokens(part.model_dump_json())
+        return estimate_tokens(render())
+    if len(_model_token_cache) >= _CACHED_TEXTS:
+        _model_token_cache.clear()
+    tokens = _model_token_cache[key] = estimate_tokens(render())
     return tokens
 
 
@@ -107,7 +107,7 @@ def _content_tokens(content: Any) -> int:
         elif isinstance(part, Image):
             total += _IMAGE_TOKENS
         else:  # FunctionCall, FunctionExecutionResult
-            total += _part_tokens(part)
+            total += _models_tokens((part,), part.model_dump_json)
     return total
 
 
@@ -319,10 +319,13 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
     def _estimated_usage(
         self, request: ScriptedRequest, content: str | list[FunctionCall]
     ) -> RequestUsage:
-        completion = content if isinstance(content, str) else _calls_json(content)
+        if isinstance(content, str):
+            completion = estimate_tokens(content)
+        else:
+            completion = _models_tokens(content, lambda: _calls_json(content))
         return RequestUsage(
             prompt_tokens=self.count_tokens(request.messages, tools=request.tools),
-            completion_tokens=estimate_tokens(completion),
+            completion_tokens=completion,
         )
 
     def _request(

@@ -231,6 +231,7 @@ class FunctionTool(BaseTool[BaseModel, Any]):
         # Set when built from a spec: exec'd functions have no source file to read back.
         self._source_code: str | None = None
         args_type, return_type, self._takes_token = _args_model(func, tool_name, strict)
+        self._is_async = inspect.iscoroutinefunction(func)
         super().__init__(args_type, return_type, tool_name, description, strict)
 
     @property
@@ -243,7 +244,7 @@ class FunctionTool(BaseTool[BaseModel, Any]):
         kwargs = {field: getattr(args, field) for field in type(args).model_fields}
         if self._takes_token:
             kwargs[_CANCELLATION_PARAM] = cancellation_token
-        if inspect.iscoroutinefunction(self._func):
+        if self._is_async:
             future: asyncio.Future[Any] = asyncio.ensure_future(self._func(**kwargs))
         else:
             loop = asyncio.get_running_loop()

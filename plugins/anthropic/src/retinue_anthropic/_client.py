@@ -7,7 +7,6 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, SecretStr
-
 from retinue import (
     CancellationToken,
     ConfigurationError,
@@ -26,7 +25,7 @@ from retinue.tools import Tool, ToolSchema
 
 from ._config import AnthropicClientConfig
 from ._errors import ErrorContext, stream_broken, translate_sdk_error
-from ._messages import contains_images, to_anthropic_messages, to_anthropic_tools, tool_schema
+from ._messages import to_anthropic_messages, to_anthropic_tools, tool_schema
 from ._model_info import resolve_model_info
 from ._parse import MalformedAnswer, MessageAssembler, to_create_result
 
@@ -227,19 +226,8 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
         extra_create_args: Mapping[str, Any],
     ) -> tuple[dict[str, Any], str | None]:
         """The keyword arguments of ``messages.create`` and the structured-output tool name."""
+        self._check_request(messages, tools)
         info = self._model_info
-        if not messages:
-            raise ConfigurationError(f"{self._who()}: create() needs at least one message")
-        if contains_images(messages) and not info["vision"]:
-            raise ConfigurationError(
-                f"{self._who()}: the messages contain images but the model does not accept "
-                "images; use a vision model, or set model_info['vision']=True if it does"
-            )
-        if tools and not info["function_calling"]:
-            raise ConfigurationError(
-                f"{self._who()}: tools were passed but the model does not support tool use; "
-                "use another model, or set model_info['function_calling']=True"
-            )
         system, turns = to_anthropic_messages(messages)
         body: dict[str, Any] = {
             "model": self._model,

@@ -37,7 +37,6 @@ from retinue.tools import Tool, ToolSchema
 __all__ = [
     "EMPTY_TURN_PLACEHOLDER",
     "FIRST_TURN_PLACEHOLDER",
-    "contains_images",
     "to_anthropic_messages",
     "to_anthropic_tools",
     "tool_schema",
@@ -55,16 +54,6 @@ _NO_RESULT = "No result was recorded for this tool call."
 
 Block = dict[str, Any]
 Turn = dict[str, Any]  # {"role": "user" | "assistant", "content": [Block, ...]}
-
-
-def contains_images(messages: Sequence[LLMMessage]) -> bool:
-    """Whether any user message carries an image."""
-    return any(
-        isinstance(m, UserMessage)
-        and not isinstance(m.content, str)
-        and any(isinstance(part, Image) for part in m.content)
-        for m in messages
-    )
 
 
 def to_anthropic_messages(messages: Sequence[LLMMessage]) -> tuple[str | None, list[Turn]]:

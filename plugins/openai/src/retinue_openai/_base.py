@@ -10,7 +10,6 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
-
 from retinue import CancellationToken, ConfigurationError, ModelConnectionError
 from retinue.models import (
     BaseChatCompletionClient,
@@ -24,7 +23,7 @@ from retinue.models import (
 from retinue.tools import Tool, ToolSchema
 
 from ._errors import ErrorContext, stream_broken, translate_sdk_error
-from ._messages import contains_images, to_openai_messages, to_openai_tool_choice, to_openai_tools
+from ._messages import to_openai_messages, to_openai_tool_choice, to_openai_tools
 from ._model_info import REASONING_FAMILIES
 from ._parse import (
     StreamAssembler,
@@ -185,22 +184,10 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
         json_output: bool | type[BaseModel] | None,
         extra_create_args: Mapping[str, Any],
     ) -> dict[str, Any]:
-        info = self._model_info
-        if not messages:
-            raise ConfigurationError(f"{self._who()}: create() needs at least one message")
-        if contains_images(messages) and not info["vision"]:
-            raise ConfigurationError(
-                f"{self._who()}: the messages contain images but the model does not accept "
-                "images; use a vision model, or set model_info['vision']=True if it does"
-            )
-        if tools and not info["function_calling"]:
-            raise ConfigurationError(
-                f"{self._who()}: tools were passed but the model does not support function "
-                "calling; use another model, or set model_info['function_calling']=True"
-            )
+        self._check_request(messages, tools)
         if self._add_name_prefixes:
             messages = [_with_name_prefix(m) for m in messages]
-        system_role = "developer" if info["family"] in REASONING_FAMILIES else "system"
+        system_role = "developer" if self._model_info["family"] in REASONING_FAMILIES else "system"
         request: dict[str, Any] = {
             **self._create_args,
             "model": self._model,

@@ -18,7 +18,7 @@ from retinue.models import (
 )
 from retinue.tools import Tool, ToolSchema
 
-__all__ = ["contains_images", "to_openai_messages", "to_openai_tool_choice", "to_openai_tools"]
+__all__ = ["to_openai_messages", "to_openai_tool_choice", "to_openai_tools"]
 
 _NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 
@@ -26,16 +26,6 @@ _NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 def _safe_name(source: str) -> str:
     # OpenAI rejects message names outside [a-zA-Z0-9_-]{1,64}.
     return _NAME_UNSAFE.sub("_", source)[:64] or "user"
-
-
-def contains_images(messages: Sequence[LLMMessage]) -> bool:
-    """Whether any user message carries an image."""
-    return any(
-        isinstance(m, UserMessage)
-        and isinstance(m.content, list)
-        and any(isinstance(part, Image) for part in m.content)
-        for m in messages
-    )
 
 
 def to_openai_messages(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from typing import Any
 
@@ -20,6 +20,7 @@ from retinue.chat import (
     TextMessage,
     validate_agent_name,
 )
+from retinue.telemetry import get_tracer, trace_invoke_agent_span
 
 __all__ = ["BaseChatAgent", "Task", "invoke_agent_span", "require_state_mapping"]
 
@@ -29,14 +30,21 @@ Task = str | BaseChatMessage | Sequence[BaseChatMessage] | None
 _OPEN_SPAN_AGENT: ContextVar[int | None] = ContextVar("retinue_agentchat_open_span", default=None)
 
 
-@contextmanager
-def invoke_agent_span(agent: ChatAgent) -> Iterator[None]:
-    """An ``invoke_agent {name}`` span, unless one for ``agent`` is already open."""
-    if _OPEN_SPAN_AGENT.get() == id(agent):
-        yield
-        return
-    from retinue.telemetry import trace_invoke_agent_span
+_NO_SPAN: AbstractContextManager[None] = nullcontext()
 
+
+def invoke_agent_span(agent: ChatAgent) -> AbstractContextManager[None]:
+    """An ``invoke_agent {name}`` span, unless one for ``agent`` is already open.
+
+    Without a tracer this is a shared no-op context: agents pay nothing for tracing.
+    """
+    if get_tracer() is None or _OPEN_SPAN_AGENT.get() == id(agent):
+        return _NO_SPAN
+    return _agent_span(agent)
+
+
+@contextmanager
+def _agent_span(agent: ChatAgent) -> Iterator[None]:
     marker = _OPEN_SPAN_AGENT.set(id(agent))
     try:
         with trace_invoke_agent_span(agent.name, description=agent.description):
