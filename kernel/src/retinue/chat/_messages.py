@@ -8,6 +8,8 @@ themselves by their ``type`` value, and a clash is refused.
 
 from __future__ import annotations
 
+import itertools
+import os
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -58,13 +60,44 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _random_id_prefix() -> str:
+    # A random version-4 UUID without its last group, which the counter fills: 74
+    # random bits per process, so ids made by different processes do not collide in
+    # practice.
+    return str(uuid.uuid4())[:24]
+
+
+_id_prefix = _random_id_prefix()
+_id_counter = itertools.count()
+
+
+def _reseed_message_ids() -> None:
+    # A forked child must not repeat its parent's ids.
+    global _id_prefix, _id_counter
+    _id_prefix = _random_id_prefix()
+    _id_counter = itertools.count()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed_message_ids)
+
+
+def new_message_id() -> str:
+    """A unique message id shaped like a UUID: a random per-process prefix and a counter.
+
+    A ``uuid4()`` per message costs a call for fresh randomness; this costs a counter
+    step.  The counter fills the last 48 bits (unique within a process for 2**48 ids).
+    """
+    return f"{_id_prefix}{next(_id_counter) & 0xFFFFFFFFFFFF:012x}"
+
+
 class BaseMessage(BaseModel):
     """Fields shared by chat messages and events."""
 
     model_config = ConfigDict(arbitrary_types_allowed=False)
 
     type: str
-    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = Field(default_factory=new_message_id)
     source: str
     models_usage: RequestUsage | None = None
     metadata: dict[str, str] = Field(default_factory=dict)

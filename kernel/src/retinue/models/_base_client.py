@@ -55,8 +55,10 @@ class BaseChatCompletionClient(ChatCompletionClient, Generic[SdkT]):
     :class:`TokenEstimator`, ``remaining_tokens`` against the model info's
     ``context_window`` (else :attr:`default_context_window`, else a
     ``ConfigurationError``), the SDK client created on first use (:meth:`_sdk`, built by
-    :meth:`_make_sdk_client`) and closed by ``close``, and :meth:`_guarded`, which runs
-    an SDK call so a ``CancellationToken`` can cancel it and translates its errors.
+    :meth:`_make_sdk_client`) and closed by ``close``, :meth:`_check_request` (refuses
+    what the model info rules out), and :meth:`_guarded`/:meth:`_guarded_iter`, which
+    run an SDK call or read an SDK stream so a ``CancellationToken`` can cancel it, and
+    translate its errors.
 
     Left to the provider: ``create``/``create_stream`` (traced by the kernel like any
     client's), request and response conversion, :meth:`_make_sdk_client` and

@@ -199,6 +199,8 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                 self._drop_envelope(mailbox.agent_id, mailbox.queue.popleft())
         if self._workers:
             await asyncio.gather(*self._workers, return_exceptions=True)
+            # A worker cancelled before its first step never removed itself.
+            self._workers = {task for task in self._workers if not task.done()}
         self._state = _STOPPED
         self._raise_unhandled()
 
@@ -442,7 +444,11 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                 continue
             self._outstanding += 1
             if mailbox.concurrent and running:
-                self._track(asyncio.ensure_future(self._run_one(mailbox.agent_id, envelope)))
+                self._workers.add(
+                    asyncio.get_running_loop().create_task(
+                        self._run_one(mailbox.agent_id, envelope)
+                    )
+                )
                 continue
             mailbox.queue.append(envelope)
             if not mailbox.busy:
@@ -459,11 +465,9 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                 self._spawn_worker(mailbox)
 
     def _spawn_worker(self, mailbox: _Mailbox) -> None:
-        self._track(asyncio.ensure_future(self._drain(mailbox)))
-
-    def _track(self, task: asyncio.Task[None]) -> None:
-        self._workers.add(task)
-        task.add_done_callback(self._workers.discard)
+        # Workers remove themselves from ``_workers`` when they finish (cheaper than a
+        # done callback, which costs a loop callback per task).
+        self._workers.add(asyncio.get_running_loop().create_task(self._drain(mailbox)))
 
     async def _drain(self, mailbox: _Mailbox) -> None:
         """Handle a mailbox's messages one by one until it is empty (one task per burst)."""
@@ -501,6 +505,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                 finally:
                     self._end()
         finally:
+            self._workers.discard(asyncio.current_task())  # type: ignore[arg-type]
             if queue and self._state == _RUNNING:
                 # Only reached if the worker itself was cancelled mid-burst; keep going.
                 self._spawn_worker(mailbox)
@@ -516,6 +521,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
         except Exception as exc:
             self._report_unhandled(recipient, envelope, exc)
         finally:
+            self._workers.discard(asyncio.current_task())  # type: ignore[arg-type]
             self._end()
 
     async def _handle(

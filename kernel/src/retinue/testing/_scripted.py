@@ -16,7 +16,7 @@ from .._errors import CancelledError, ConfigurationError, ModelClientError
 from ..cancellation import CancellationToken
 from ..components import format_validation_error
 from ..models import (
-    ChatCompletionClient,
+    BaseChatCompletionClient,
     CreateResult,
     FinishReason,
     FunctionCall,
@@ -184,7 +184,7 @@ class ScriptedChatCompletionClientConfig(BaseModel):
     cycle: bool = False
 
 
-class ScriptedChatCompletionClient(ChatCompletionClient):
+class ScriptedChatCompletionClient(BaseChatCompletionClient[Any]):
     """A model client that returns scripted replies in order and records every request.
 
     Each reply is text, a :class:`~retinue.models.CreateResult`, a list of
@@ -200,6 +200,7 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
 
     component_provider = "scripted"
     component_config_schema = ScriptedChatCompletionClientConfig
+    default_context_window = _DEFAULT_CONTEXT_WINDOW
 
     def __init__(
         self,
@@ -227,14 +228,15 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
                     f"scripted reply {index} is an empty list; give text, a CreateResult, "
                     "a list of FunctionCall or a non-empty list of text chunks"
                 )
-        self._model_info = validate_model_info(
-            dict(model_info) if model_info is not None else dict(DEFAULT_MODEL_INFO)
+        super().__init__(
+            model="scripted",
+            model_info=validate_model_info(
+                dict(model_info) if model_info is not None else dict(DEFAULT_MODEL_INFO)
+            ),
         )
         self._next = 0
         self._prompt_tokens = _PromptTokens()
         self.requests: list[ScriptedRequest] = []
-        self._last_usage = RequestUsage()
-        self._total_usage = RequestUsage()
 
     @property
     def replies(self) -> list[ScriptedReply]:
@@ -252,14 +254,6 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
         self.requests.clear()
         self._last_usage = RequestUsage()
         self._total_usage = RequestUsage()
-
-    @property
-    def model_info(self) -> ModelInfo:
-        return self._model_info
-
-    @property
-    def model_name(self) -> str:
-        return "scripted"
 
     def _take(
         self, request: ScriptedRequest, cancellation_token: CancellationToken | None
@@ -312,8 +306,7 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
                 content=content,
                 usage=self._estimated_usage(request, content),
             )
-        self._last_usage = result.usage
-        self._total_usage = self._total_usage + result.usage
+        self._record(result.usage)
         return result
 
     def _estimated_usage(
@@ -382,25 +375,10 @@ class ScriptedChatCompletionClient(ChatCompletionClient):
             yield chunk
         yield self._result(request, reply)
 
-    async def close(self) -> None:
-        return None
-
-    def actual_usage(self) -> RequestUsage:
-        return self._last_usage
-
-    def total_usage(self) -> RequestUsage:
-        return self._total_usage
-
     def count_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
     ) -> int:
         return self._prompt_tokens.count(messages, tools)
-
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
-    ) -> int:
-        window = self._model_info.get("context_window", _DEFAULT_CONTEXT_WINDOW)
-        return window - self.count_tokens(messages, tools=tools)
 
     def _to_config(self) -> ScriptedChatCompletionClientConfig:
         return self._config

@@ -1,9 +1,10 @@
 """``BaseGroupChat``: a team whose manager and participants are agents on an ``AgentRuntime``.
 
-A team registers, on its runtime, one container agent per participant, its manager
-and an output collector, all keyed by the team's id and talking over four topics
-(group, manager, one per participant, output).  ``run_stream`` sends the task to the
-manager and yields what arrives on the output topic until the manager says stop.
+A team registers, on its runtime, one container agent per participant and its
+manager, all keyed by the team's id and talking over topics (group, one per
+participant, output).  ``run_stream`` sends the task to the manager and yields the
+output the manager hands over (replies, the participants' events from the output
+topic, its own messages) until the manager says stop.
 
 Without a ``runtime`` argument the team embeds an in-process runtime, started for
 each run and stopped when idle; with one, the caller starts and stops it.
@@ -79,31 +80,6 @@ class GroupChatConfig(BaseModel):
 class TeamRunError(RetinueError, RuntimeError):
     """A team run failed: a participant raised, a speaker could not be chosen, or the
     team was asked to run twice at once.  The team stays usable afterwards."""
-
-
-class _OutputCollector(RoutedAgent):
-    """Hands the team's output to the running ``run_stream``.
-
-    It hears the output topic (task messages, participants' events, the end of the run)
-    and the group topic, where each agent's reply already travels: taking the reply
-    from there saves publishing every message twice.
-    """
-
-    def __init__(self, sink: Callable[[OutputItem], None]) -> None:
-        super().__init__(description="collects the team's output")
-        self._sink = sink
-
-    @event
-    async def collect(self, message: GroupChatMessage, ctx: MessageContext) -> None:
-        self._sink(message.message)
-
-    @event
-    async def collect_reply(self, message: GroupChatAgentResponse, ctx: MessageContext) -> None:
-        self._sink(message.chat_message)
-
-    @event
-    async def collect_end(self, message: GroupChatTermination, ctx: MessageContext) -> None:
-        self._sink(message)
 
 
 def participant_name(participant: Participant) -> str:
@@ -259,6 +235,7 @@ class BaseGroupChat(Team, ABC):
             termination_condition=self._termination_condition,
             max_turns=self._max_turns,
             emit_team_events=self._emit_team_events,
+            output=self._deliver,
         )
 
     def _get_runtime(self) -> AgentRuntime:
@@ -293,10 +270,9 @@ class BaseGroupChat(Team, ABC):
         setup = self._setup()
         await runtime.register_factory(self._manager_type, lambda: self._create_manager(setup))
         await runtime.add_subscription(TypeSubscription(self._group_topic_type, self._manager_type))
-        collector_type = f"output_collector_{self._team_id}"
-        await runtime.register_factory(collector_type, lambda: _OutputCollector(self._deliver))
-        await runtime.add_subscription(TypeSubscription(self._output_topic_type, collector_type))
-        await runtime.add_subscription(TypeSubscription(self._group_topic_type, collector_type))
+        await runtime.add_subscription(
+            TypeSubscription(self._output_topic_type, self._manager_type)
+        )
         self._registered = True
 
     def _deliver(self, item: OutputItem) -> None:

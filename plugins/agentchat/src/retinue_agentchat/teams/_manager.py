@@ -3,13 +3,19 @@
 It is a runtime agent like the participants' containers: it hears every reply on the
 group topic, checks the termination condition on what the last turn added, picks the
 next speaker(s) and publishes a request to their topic(s).
+
+It also hands the run's output to the team: the replies it hears on the group topic,
+the participants' events it hears on the output topic and its own messages go to the
+``output`` callable of its setup.  The team registers the manager in its own process,
+so that call stays in-process on any runtime, and every reply reaches the output
+without a second delivery.
 """
 
 from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +59,8 @@ class GroupChatSetup:
     termination_condition: TerminationCondition | None
     max_turns: int | None
     emit_team_events: bool
+    #: receives the run's output in order (messages, events, and the closing termination)
+    output: Callable[[BaseAgentEvent | BaseChatMessage | GroupChatTermination], None]
 
 
 class BaseGroupChatManager(RoutedAgent, ABC):
@@ -66,6 +74,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         self._setup = setup
         self._name = setup.name
         self._participant_names = list(setup.participant_topic_types)
+        self._sink = setup.output
         self._termination = setup.termination_condition
         self._max_turns = setup.max_turns
         self._thread: list[BaseChatMessage] = []
@@ -74,7 +83,6 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         self._waiting_for: set[str] = set()
         self._turn_delta: list[BaseAgentEvent | BaseChatMessage] = []
         self._group_topic = TopicId(setup.group_topic_type, setup.team_id)
-        self._output_topic = TopicId(setup.output_topic_type, setup.team_id)
         self._speaker_topics = {
             name: TopicId(topic_type, setup.team_id)
             for name, topic_type in setup.participant_topic_types.items()
@@ -133,9 +141,17 @@ class BaseGroupChatManager(RoutedAgent, ABC):
             await self._fail(GroupChatError.from_exception(self._name, exc, self._run_id), token)
 
     @event
+    async def handle_output(self, message: GroupChatMessage, ctx: MessageContext) -> None:
+        self._sink(message.message)
+
+    @event
     async def handle_response(
         self, message: GroupChatAgentResponse | GroupChatTeamResponse, ctx: MessageContext
     ) -> None:
+        if isinstance(message, GroupChatAgentResponse):
+            # A nested team's messages reached the output while it ran; an agent's reply
+            # reaches it here.
+            self._sink(message.chat_message)
         if message.run_id != self._run_id or message.name not in self._waiting_for:
             logger.debug("%s ignored a stale reply from %s", self._name, message.name)
             return
@@ -226,25 +242,19 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         if self._termination is not None:
             await self._termination.reset()
         self._current_turn = 0
-        await self.publish_message(
-            GroupChatTermination(message=stop), self._output_topic, cancellation_token=token
-        )
+        self._sink(GroupChatTermination(message=stop))
 
     async def _fail(self, error: GroupChatError, token: CancellationToken) -> None:
         # A failed run ends like a stopped one: the next run counts its turns afresh.
         if self._termination is not None:
             await self._termination.reset()
         self._current_turn = 0
-        await self.publish_message(
-            GroupChatTermination(error=error), self._output_topic, cancellation_token=token
-        )
+        self._sink(GroupChatTermination(error=error))
 
     async def _output(
         self, message: BaseAgentEvent | BaseChatMessage, token: CancellationToken
     ) -> None:
-        await self.publish_message(
-            GroupChatMessage(message), self._output_topic, cancellation_token=token
-        )
+        self._sink(message)
 
     # --- state ------------------------------------------------------------------
 
