@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from retinue._new import KIND_CHOICES, render_extension, validate_extension
 
 pytestmark = pytest.mark.slow

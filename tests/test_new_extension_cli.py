@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from retinue import ConfigurationError, RetinueError
 from retinue._new import (
     KIND_CHOICES,

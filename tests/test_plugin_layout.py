@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from retinue._new import FIRST_PARTY_PLUGINS, kernel_range, render_extension, validate_extension
 
 if sys.version_info >= (3, 11):

@@ -16,9 +16,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _public_packages() -> list[str]:
-    packages = ["retinue", "retinue.models", "retinue.tools", "retinue.code", "retinue.chat",
-                "retinue.runtime", "retinue.testing", "retinue.middleware", "retinue.components",
-                "retinue.telemetry"]
+    packages = [
+        "retinue",
+        "retinue.models",
+        "retinue.tools",
+        "retinue.code",
+        "retinue.chat",
+        "retinue.runtime",
+        "retinue.testing",
+        "retinue.middleware",
+        "retinue.components",
+        "retinue.telemetry",
+    ]
     for init in sorted(ROOT.glob("plugins/*/src/*/__init__.py")) + sorted(
         ROOT.glob("contrib/*/src/*/__init__.py")
     ):

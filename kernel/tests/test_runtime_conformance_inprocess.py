@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from retinue.runtime import AgentRuntime, InProcessRuntime
 from retinue.testing._suites_runtime import RuntimeConformance
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
 import retinue
 from retinue import CancellationToken, RuntimeClosedError
 from retinue.runtime import (

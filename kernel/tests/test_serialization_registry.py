@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-
 from retinue import SerializationError
 from retinue.chat import (
     CodeExecutionEvent,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from retinue import ComponentError, ConfigurationError, TerminatedError
 from retinue.chat import (
     HandoffMessage,

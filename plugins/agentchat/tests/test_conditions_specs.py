@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from retinue import ComponentError, ComponentLoadError, load_component
 from retinue.chat import (
     HandoffMessage,

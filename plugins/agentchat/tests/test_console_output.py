@@ -7,7 +7,6 @@ import re
 from collections.abc import AsyncGenerator
 
 import pytest
-
 from retinue import ConfigurationError
 from retinue.chat import (
     BaseAgentEvent,

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from retinue import ConfigurationError
 
 REPO = Path(__file__).resolve().parents[3]

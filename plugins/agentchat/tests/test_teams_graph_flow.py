@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from retinue import ComponentError, ConfigurationError
 from retinue.chat import TaskResult
 from retinue.testing import ScriptedChatAgent, TeamConformance

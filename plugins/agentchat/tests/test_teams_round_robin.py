@@ -9,7 +9,6 @@ import sys
 from typing import Any
 
 import pytest
-
 from retinue import CancellationToken, CancelledError, ConfigurationError
 from retinue.chat import TaskResult, TextMessage
 from retinue.runtime import InProcessRuntime

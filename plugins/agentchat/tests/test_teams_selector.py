@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-
 from retinue import ComponentError, ConfigurationError
 from retinue.chat import BaseChatMessage, SelectorEvent, TaskResult
 from retinue.models import SystemMessage, UserMessage

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-
 from retinue import ComponentLoadError, dump_component, load_component
 from retinue.chat import Team
 from retinue.testing import ScriptedChatCompletionClient

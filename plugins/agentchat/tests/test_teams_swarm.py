@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from retinue import ConfigurationError
 from retinue.chat import HandoffMessage, TaskResult
 from retinue.models import FunctionCall

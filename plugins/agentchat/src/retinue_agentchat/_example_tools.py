@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
-
 from retinue import CancellationToken, ToolError
 from retinue.tools import BaseTool
 

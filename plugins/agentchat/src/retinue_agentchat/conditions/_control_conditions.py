@@ -7,7 +7,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from pydantic import BaseModel, Field
-
 from retinue import ComponentError, ConfigurationError
 from retinue.chat import BaseAgentEvent, BaseChatMessage
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
-
 from retinue import ConfigurationError
 from retinue.chat import (
     BaseChatMessage,

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from pydantic import BaseModel
-
 from retinue import (
     CancellationToken,
     ComponentLoadError,
@@ -38,21 +37,12 @@ from retinue.chat import (
     TerminationCondition,
     TextMessage,
 )
-from retinue.runtime import (
-    AgentId,
-    AgentRuntime,
-    MessageContext,
-    RoutedAgent,
-    TypeSubscription,
-    event,
-)
+from retinue.runtime import AgentId, AgentRuntime, TypeSubscription
 
 from ._container import ParticipantContainer
 from ._manager import BaseGroupChatManager, GroupChatSetup
 from ._output import OutputChannel
 from ._protocol import (
-    GroupChatAgentResponse,
-    GroupChatMessage,
     GroupChatPause,
     GroupChatReset,
     GroupChatResume,

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator
-
 from retinue.chat import (
     BaseAgentEvent,
     BaseChatMessage,

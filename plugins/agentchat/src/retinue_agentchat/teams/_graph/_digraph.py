@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
-
 from retinue import ConfigurationError
 from retinue.chat import BaseChatMessage, ChatAgent
 

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-
 from retinue import CancellationToken, ComponentError, ConfigurationError
 from retinue.chat import BaseChatMessage, ChatAgent, TerminationCondition
 from retinue.runtime import AgentRuntime
