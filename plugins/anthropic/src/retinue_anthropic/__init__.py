@@ -8,8 +8,11 @@ Names are imported on first access, so plugin discovery (which imports
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from retinue import lazy_exports
+
+__version__ = "0.1.0"
 
 _EXPORTS = {
     "AnthropicChatCompletionClient": "retinue_anthropic._client",
@@ -20,16 +23,7 @@ _EXPORTS = {
     "EMPTY_TURN_PLACEHOLDER": "retinue_anthropic._messages",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'retinue_anthropic' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
