@@ -9,45 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import _errors
 from ._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    # errors
-    **{
-        name: "retinue._errors"
-        for name in (
-            "AgentCreationError",
-            "AgentNotFoundError",
-            "CancelledError",
-            "CantHandleError",
-            "CodeExecutionError",
-            "ComponentError",
-            "ComponentLoadError",
-            "ConfigurationError",
-            "MessageDroppedError",
-            "ModelAuthenticationError",
-            "ModelClientError",
-            "ModelConnectionError",
-            "ModelContentFilterError",
-            "ModelNotFoundError",
-            "ModelRateLimitError",
-            "ModelResponseError",
-            "ModelTimeoutError",
-            "PluginError",
-            "ProviderConflictError",
-            "ProviderNotFoundError",
-            "RetinueError",
-            "RuntimeClosedError",
-            "SecretNotFoundError",
-            "SerializationError",
-            "TerminatedError",
-            "ToolError",
-            "UndeliverableError",
-        )
-    },
+    # errors (_errors is a leaf module with no imports, cheap to read here)
+    **dict.fromkeys(_errors.__all__, "retinue._errors"),
     "CancellationToken": "retinue.cancellation",
     "lazy_exports": "retinue._lazy",
     # plugins and registry

@@ -12,11 +12,11 @@ from typing import Any
 from pydantic import BaseModel
 from retinue import CancellationToken, CancelledError
 from retinue.models import (
-    ChatCompletionClient,
+    BaseChatCompletionClient,
     CreateResult,
     LLMMessage,
-    ModelInfo,
     RequestUsage,
+    TokenEstimator,
     ToolChoice,
     UserMessage,
 )
@@ -40,18 +40,31 @@ def _text_of(message: LLMMessage) -> str:
     return " ".join(part for part in content if isinstance(part, str))
 
 
-class {{ cookiecutter.__class_prefix }}ChatCompletionClient(ChatCompletionClient):
-    """Answers with ``prefix`` followed by the last user message; counts words as tokens."""
+class {{ cookiecutter.__class_prefix }}ChatCompletionClient(BaseChatCompletionClient[Any]):
+    """Answers with ``prefix`` followed by the last user message.
+
+    The kernel's ``BaseChatCompletionClient`` supplies usage accounting, offline token
+    estimates (``token_estimator``), ``remaining_tokens`` and, for a real provider, the
+    lazily built SDK client (``_make_sdk_client``) and cancellable calls (``_guarded``).
+    """
 
     component_provider = "{{ cookiecutter.plugin_name }}"
     component_config_schema = {{ cookiecutter.__class_prefix }}ClientConfig
+    token_estimator = TokenEstimator()  # set your provider's constants here
 
     def __init__(self, model: str = "echo-1", prefix: str = "", context_window: int = 4096) -> None:
-        self._model = model
+        super().__init__(
+            model=model,
+            model_info={
+                "vision": False,
+                "function_calling": False,
+                "json_output": False,
+                "family": "unknown",
+                "context_window": context_window,
+            },
+        )
         self._prefix = prefix
         self._context_window = context_window
-        self._last_usage = RequestUsage()
-        self._total_usage = RequestUsage()
 
     def _answer(self, messages: Sequence[LLMMessage]) -> str:
         users = [message for message in messages if isinstance(message, UserMessage)]
@@ -69,12 +82,13 @@ class {{ cookiecutter.__class_prefix }}ChatCompletionClient(ChatCompletionClient
     ) -> CreateResult:
         if cancellation_token is not None and cancellation_token.is_cancelled():
             raise CancelledError("the model call was cancelled before it started")
+        # A real provider: request = to_wire(messages); answer = await self._guarded(
+        #     self._sdk().create(**request), cancellation_token)
         answer = self._answer(messages)
         usage = RequestUsage(
             prompt_tokens=self.count_tokens(messages), completion_tokens=len(answer.split())
         )
-        self._last_usage = usage
-        self._total_usage = self._total_usage + usage
+        self._record(usage)
         return CreateResult(finish_reason="stop", content=answer, usage=usage)
 
     async def create_stream(
@@ -94,35 +108,6 @@ class {{ cookiecutter.__class_prefix }}ChatCompletionClient(ChatCompletionClient
         for index, word in enumerate(result.content.split(" ")):
             yield word if index == 0 else " " + word
         yield result
-
-    async def close(self) -> None:
-        return None
-
-    def actual_usage(self) -> RequestUsage:
-        return self._last_usage
-
-    def total_usage(self) -> RequestUsage:
-        return self._total_usage
-
-    def count_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
-    ) -> int:
-        return sum(len(_text_of(message).split()) for message in messages)
-
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
-    ) -> int:
-        return self._context_window - self.count_tokens(messages, tools=tools)
-
-    @property
-    def model_info(self) -> ModelInfo:
-        return {
-            "vision": False,
-            "function_calling": False,
-            "json_output": False,
-            "family": "unknown",
-            "context_window": self._context_window,
-        }
 
     def _to_config(self) -> {{ cookiecutter.__class_prefix }}ClientConfig:
         return {{ cookiecutter.__class_prefix }}ClientConfig(
