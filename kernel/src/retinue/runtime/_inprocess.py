@@ -505,7 +505,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
                 finally:
                     self._end()
         finally:
-            self._workers.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._workers.discard(asyncio.current_task())
             if queue and self._state == _RUNNING:
                 # Only reached if the worker itself was cancelled mid-burst; keep going.
                 self._spawn_worker(mailbox)
@@ -521,7 +521,7 @@ class InProcessRuntime(AgentRuntime, Component[InProcessRuntimeConfig]):
         except Exception as exc:
             self._report_unhandled(recipient, envelope, exc)
         finally:
-            self._workers.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._workers.discard(asyncio.current_task())
             self._end()
 
     async def _handle(

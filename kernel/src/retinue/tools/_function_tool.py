@@ -18,6 +18,7 @@ from .._errors import CancelledError, ComponentError, ConfigurationError
 from ..cancellation import CancellationToken
 from ..components import import_reference, require_trusted_code
 from ._base_tool import BaseTool
+from ._cancellable import await_cancellable
 
 __all__ = ["Alias", "FunctionTool", "FunctionToolConfig", "ImportFromModule"]
 
@@ -245,10 +246,10 @@ class FunctionTool(BaseTool[BaseModel, Any]):
         if self._takes_token:
             kwargs[_CANCELLATION_PARAM] = cancellation_token
         if self._is_async:
-            future: asyncio.Future[Any] = asyncio.ensure_future(self._func(**kwargs))
-        else:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(None, functools.partial(self._func, **kwargs))
+            # In this task (no task per call), still stoppable through the token.
+            return await await_cancellable(self._func(**kwargs), cancellation_token, self.name)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, functools.partial(self._func, **kwargs))
         cancellation_token.link_future(future)
         try:
             return await future

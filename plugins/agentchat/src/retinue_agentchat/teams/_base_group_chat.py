@@ -40,7 +40,7 @@ from retinue.chat import (
 from retinue.runtime import AgentId, AgentRuntime, TypeSubscription
 
 from ._container import ParticipantContainer
-from ._manager import BaseGroupChatManager, GroupChatSetup
+from ._manager import UNDELIVERED_KEY, BaseGroupChatManager, GroupChatSetup
 from ._output import OutputChannel
 from ._protocol import (
     GroupChatPause,
@@ -255,8 +255,8 @@ class BaseGroupChat(Team, ABC):
                 )
 
             await ParticipantContainer.register(runtime, agent_type, make_container)
+            # Only its own topic: the manager hands it the others' messages with each request.
             await runtime.add_subscription(TypeSubscription(agent_type, agent_type))
-            await runtime.add_subscription(TypeSubscription(self._group_topic_type, agent_type))
         setup = self._setup()
         await runtime.register_factory(self._manager_type, lambda: self._create_manager(setup))
         await runtime.add_subscription(TypeSubscription(self._group_topic_type, self._manager_type))
@@ -415,10 +415,19 @@ class BaseGroupChat(Team, ABC):
         self._refuse_while_running("save the state of")
         await self._register()
         runtime = self._get_runtime()
+        manager_state = dict(await runtime.agent_save_state(self._manager_id()))
+        # What a participant has not been handed yet is saved as its container's buffer
+        # (where AutoGen keeps it), so the saved state has AutoGen's shape.
+        undelivered = manager_state.pop(UNDELIVERED_KEY, {})
         agent_states: dict[str, Any] = {}
         for name, agent_id in zip(self._participant_types, self._participant_ids(), strict=True):
-            agent_states[name] = dict(await runtime.agent_save_state(agent_id))
-        agent_states[self.manager_name] = dict(await runtime.agent_save_state(self._manager_id()))
+            agent_state = dict(await runtime.agent_save_state(agent_id))
+            agent_state["message_buffer"] = [
+                *agent_state.get("message_buffer", []),
+                *undelivered.get(name, []),
+            ]
+            agent_states[name] = agent_state
+        agent_states[self.manager_name] = manager_state
         return {
             "type": "TeamState",
             "version": "1.0.0",

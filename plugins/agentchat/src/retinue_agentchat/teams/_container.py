@@ -1,8 +1,8 @@
 """The runtime agent that holds one participant (an agent or a nested team) of a team.
 
-It buffers what the others said since it last spoke, runs its participant when the
-manager asks, streams the participant's events to the team's output topic and
-publishes the reply to the group.
+When the manager asks it to speak (handing over what the others said since it last
+spoke), it runs its participant, streams the participant's events to the team's
+output topic and publishes the reply to the group.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from ._protocol import (
     GroupChatRequestPublish,
     GroupChatReset,
     GroupChatResume,
-    GroupChatStart,
     GroupChatTeamResponse,
 )
 
@@ -63,33 +62,21 @@ class ParticipantContainer(RoutedAgent):
         self._output_topic = TopicId(output_topic_type, team_id)
 
     @event
-    async def handle_start(self, message: GroupChatStart, ctx: MessageContext) -> None:
-        if message.messages:
-            self._buffer.extend(message.messages)
-
-    @event
-    async def handle_agent_response(
-        self, message: GroupChatAgentResponse, ctx: MessageContext
-    ) -> None:
-        self._buffer.append(message.chat_message)
-
-    @event
-    async def handle_team_response(
-        self, message: GroupChatTeamResponse, ctx: MessageContext
-    ) -> None:
-        self._buffer.extend(m for m in message.messages if isinstance(m, BaseChatMessage))
-
-    @event
     async def handle_request(self, message: GroupChatRequestPublish, ctx: MessageContext) -> None:
         token = ctx.cancellation_token
+        # A buffer is left only by a loaded state: it is older than what the manager sends.
+        if self._buffer:
+            messages, self._buffer = [*self._buffer, *message.messages], []
+        else:
+            messages = message.messages
         try:
             reply: GroupChatAgentResponse | GroupChatTeamResponse
             if isinstance(self._participant, Team):
-                result = await self._run_team(ctx)
+                result = await self._run_team(messages, ctx)
                 reply = GroupChatTeamResponse(result.messages, self._name, message.run_id)
             else:
-                # The output collector takes the reply itself from the group topic.
-                response = await self._run_agent(self._participant, ctx)
+                # The manager hands the reply itself to the team's output.
+                response = await self._run_agent(self._participant, messages, ctx)
                 reply = GroupChatAgentResponse(
                     response.chat_message, response.inner_messages, self._name, message.run_id
                 )
@@ -103,8 +90,9 @@ class ParticipantContainer(RoutedAgent):
             return
         await self.publish_message(reply, self._group_topic, cancellation_token=token)
 
-    async def _run_agent(self, agent: ChatAgent, ctx: MessageContext) -> Response:
-        messages, self._buffer = self._buffer, []
+    async def _run_agent(
+        self, agent: ChatAgent, messages: list[BaseChatMessage], ctx: MessageContext
+    ) -> Response:
         response: Response | None = None
         async for item in agent.on_messages_stream(messages, ctx.cancellation_token):
             if isinstance(item, Response):
@@ -117,9 +105,8 @@ class ParticipantContainer(RoutedAgent):
             )
         return response
 
-    async def _run_team(self, ctx: MessageContext) -> TaskResult:
+    async def _run_team(self, messages: list[BaseChatMessage], ctx: MessageContext) -> TaskResult:
         assert isinstance(self._participant, Team)
-        messages, self._buffer = self._buffer, []
         result: TaskResult | None = None
         async for item in self._participant.run_stream(
             task=messages, cancellation_token=ctx.cancellation_token, output_task_messages=False

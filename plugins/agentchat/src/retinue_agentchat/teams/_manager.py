@@ -4,6 +4,10 @@ It is a runtime agent like the participants' containers: it hears every reply on
 group topic, checks the termination condition on what the last turn added, picks the
 next speaker(s) and publishes a request to their topic(s).
 
+The manager also hands each participant, with its request to speak, the chat messages
+it has not seen yet (the task and the others' replies since it last spoke): every
+reply then travels once, to the manager, instead of to every participant as well.
+
 It also hands the run's output to the team: the replies it hears on the group topic,
 the participants' events it hears on the output topic and its own messages go to the
 ``output`` callable of its setup.  The team registers the manager in its own process,
@@ -41,7 +45,10 @@ from ._protocol import (
     GroupChatTermination,
 )
 
-__all__ = ["BaseGroupChatManager", "GroupChatSetup"]
+__all__ = ["UNDELIVERED_KEY", "BaseGroupChatManager", "GroupChatSetup"]
+
+#: the manager state's key for the messages each participant has not been handed yet
+UNDELIVERED_KEY = "undelivered_messages"
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +85,14 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         self._termination = setup.termination_condition
         self._max_turns = setup.max_turns
         self._thread: list[BaseChatMessage] = []
+        # Per participant, the thread's messages it has not been handed yet.
+        self._undelivered: dict[str, list[BaseChatMessage]] = {
+            name: [] for name in self._participant_names
+        }
         self._current_turn = 0
         self._run_id = 0
         self._waiting_for: set[str] = set()
         self._turn_delta: list[BaseAgentEvent | BaseChatMessage] = []
-        self._group_topic = TopicId(setup.group_topic_type, setup.team_id)
         self._speaker_topics = {
             name: TopicId(topic_type, setup.team_id)
             for name, topic_type in setup.participant_topic_types.items()
@@ -125,15 +135,10 @@ class BaseGroupChatManager(RoutedAgent, ABC):
                 await self._termination.reset()
             await self.validate_group_state(message.messages)
             if message.messages:
-                await self.publish_message(
-                    GroupChatStart(messages=message.messages),
-                    self._group_topic,
-                    cancellation_token=token,
-                )
                 if message.output_task_messages:
                     for task_message in message.messages:
                         await self._output(task_message, token)
-                self._thread.extend(message.messages)
+                self._add_to_thread(message.messages, None)
                 if await self._check_termination(message.messages, token, count_turn=False):
                     return
             await self._request_next_speakers(token)
@@ -161,10 +166,12 @@ class BaseGroupChatManager(RoutedAgent, ABC):
                 if message.inner_messages:
                     self._turn_delta.extend(message.inner_messages)
                 self._turn_delta.append(message.chat_message)
-                self._thread.append(message.chat_message)
+                self._add_to_thread([message.chat_message], message.name)
             else:
                 self._turn_delta.extend(message.messages)
-                self._thread.extend(m for m in message.messages if isinstance(m, BaseChatMessage))
+                self._add_to_thread(
+                    [m for m in message.messages if isinstance(m, BaseChatMessage)], message.name
+                )
             self._waiting_for.discard(message.name)
             if self._waiting_for:
                 return  # parallel speakers: the turn ends when all have answered
@@ -186,6 +193,8 @@ class BaseGroupChatManager(RoutedAgent, ABC):
     @rpc
     async def handle_reset(self, message: GroupChatReset, ctx: MessageContext) -> None:
         self._thread.clear()
+        for undelivered in self._undelivered.values():
+            undelivered.clear()
         self._current_turn = 0
         self._waiting_for.clear()
         self._turn_delta = []
@@ -211,11 +220,19 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         if self._setup.emit_team_events:
             await self._output(SelectSpeakerEvent(content=speakers, source=self._name), token)
         self._waiting_for = set(speakers)
-        request = GroupChatRequestPublish(self._run_id)
         for speaker in speakers:
+            topic = self._speaker_topics[speaker]
+            unseen, self._undelivered[speaker] = self._undelivered[speaker], []
             await self.publish_message(
-                request, self._speaker_topics[speaker], cancellation_token=token
+                GroupChatRequestPublish(self._run_id, unseen), topic, cancellation_token=token
             )
+
+    def _add_to_thread(self, messages: Sequence[BaseChatMessage], speaker: str | None) -> None:
+        """Extend the thread; every participant but ``speaker`` gets the messages next turn."""
+        self._thread.extend(messages)
+        for name, undelivered in self._undelivered.items():
+            if name != speaker:
+                undelivered.extend(messages)
 
     async def _check_termination(
         self,
@@ -263,6 +280,9 @@ class BaseGroupChatManager(RoutedAgent, ABC):
             "type": "GroupChatManagerState",
             "message_thread": [m.dump() for m in self._thread],
             "current_turn": self._current_turn,
+            UNDELIVERED_KEY: {
+                name: [m.dump() for m in messages] for name, messages in self._undelivered.items()
+            },
             **self.save_selection(),
         }
 
@@ -270,4 +290,8 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         thread = [load_chat_message(m) for m in state.get("message_thread", [])]
         self._thread = [m for m in thread if isinstance(m, BaseChatMessage)]
         self._current_turn = int(state.get("current_turn", 0))
+        saved = state.get(UNDELIVERED_KEY, {})
+        for name in self._undelivered:
+            loaded = [load_chat_message(m) for m in saved.get(name, [])]
+            self._undelivered[name] = [m for m in loaded if isinstance(m, BaseChatMessage)]
         self.load_selection(state)

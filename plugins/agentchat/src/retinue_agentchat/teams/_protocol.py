@@ -8,7 +8,7 @@ a runtime that crosses processes can encode and decode them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator
@@ -60,9 +60,14 @@ class GroupChatStart:
 
 @dataclass(slots=True)
 class GroupChatRequestPublish:
-    """Asks a participant to speak; ``run_id`` lets the manager ignore stale replies."""
+    """Asks a participant to speak; ``run_id`` lets the manager ignore stale replies.
+
+    ``messages`` are the chat messages the participant has not seen yet (the task and
+    the others' replies since it last spoke), in order.
+    """
 
     run_id: int = 0
+    messages: list[ChatMessage] = field(default_factory=list)
 
 
 @dataclass(slots=True)
