@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, type check, docs build and every distribution's tests.
-# Needs only Python with pip; everything else is installed into the workspace's .venv.
+# The whole test suite: lint, type check, docs build, every distribution's tests, and
+# the compatibility matrix's corners (oldest Python + minimum kernel, newest Python).
+# Needs only Python with pip; everything else is installed into the workspace's .venv
+# and into throwaway environments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export UV_PYTHON_DOWNLOADS=never   # use the machine's Pythons, never download one
 export UV_LINK_MODE=copy
 
-command -v uv >/dev/null 2>&1 || python -m pip install --quiet uv
+# Make every pyenv Python 3.10-3.13 visible to uv and nox (only the default is active).
+if command -v pyenv >/dev/null 2>&1; then
+  default=$(python3 -c 'import platform; print(platform.python_version())')
+  others=$(pyenv versions --bare | grep -E '^3\.1[0-3]\.[0-9]+$' | grep -vx "$default" | paste -sd: -)
+  export PYENV_VERSION="${default}${others:+:$others}"
+fi
+
+command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 uv sync --all-packages --quiet
 
 logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 status=0
 
 # Static checks run in the background while pytest uses the cores.
@@ -31,5 +41,15 @@ for check in ruff mypy; do
     status=1
   fi
 done
-rm -rf "$logs"
+
+# Each distribution installed alone into fresh environments at the matrix's corners
+# (the full matrix: uv run nox -s matrix).
+if uv run --no-sync nox -s ci >"$logs/nox.log" 2>&1; then
+  grep -E "^nox > (Session|Ran multiple)" "$logs/nox.log" | tail -n 20
+  echo "compatibility corners: ok"
+else
+  echo "---- compatibility corners failed ----"
+  tail -n 80 "$logs/nox.log"
+  status=1
+fi
 exit "$status"
