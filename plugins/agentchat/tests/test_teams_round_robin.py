@@ -206,7 +206,9 @@ def test_bad_team_arguments_are_refused_clearly(build: object, expected: str) ->
 
 async def test_bad_task_is_refused_and_the_team_stays_usable() -> None:
     team = RoundRobinGroupChat(list(two_agents()), max_turns=1)
-    with pytest.raises(ConfigurationError, match="task list may hold only chat messages"):
+    with pytest.raises(
+        ConfigurationError, match="task list must hold chat messages only, got int, int"
+    ):
         await team.run(task=[1, 2])  # type: ignore[list-item]
     assert (await team.run(task="ok")).stop_reason == "Maximum number of turns 1 reached."
 

@@ -2,6 +2,7 @@
 
 from ._base_client import AsyncClosable, BaseChatCompletionClient, ErrorTranslator
 from ._client import ChatCompletionClient, ToolChoice
+from ._error_context import ModelErrorContext, redact_secret
 from ._estimate import TokenEstimator
 from ._info import ModelFamily, validate_model_info
 from ._types import (
@@ -35,6 +36,7 @@ __all__ = [
     "FunctionExecutionResultMessage",
     "Image",
     "LLMMessage",
+    "ModelErrorContext",
     "ModelFamily",
     "ModelInfo",
     "RequestUsage",
@@ -43,5 +45,6 @@ __all__ = [
     "ToolChoice",
     "TopLogprob",
     "UserMessage",
+    "redact_secret",
     "validate_model_info",
 ]

@@ -17,6 +17,7 @@ from retinue.models import (
     BaseChatCompletionClient,
     CreateResult,
     LLMMessage,
+    ModelErrorContext,
     ModelInfo,
     TokenEstimator,
     ToolChoice,
@@ -24,7 +25,7 @@ from retinue.models import (
 from retinue.tools import Tool, ToolSchema
 
 from ._config import AnthropicClientConfig
-from ._errors import ErrorContext, stream_broken, translate_sdk_error
+from ._errors import stream_broken, translate_sdk_error
 from ._messages import to_anthropic_messages, to_anthropic_tools, tool_schema
 from ._model_info import resolve_model_info
 from ._parse import MalformedAnswer, MessageAssembler, to_create_result
@@ -139,7 +140,7 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
         self._timeout = timeout
         self._max_retries = max_retries
         self._default_headers = dict(default_headers) if default_headers else None
-        self._errors = ErrorContext("anthropic", model, secret_value(self._api_key))
+        self._errors = ModelErrorContext("anthropic", model, secret_value(self._api_key), KEY_ENV)
 
     # -- the contract --------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from retinue import (
@@ -16,29 +15,11 @@ from retinue import (
     ModelResponseError,
     ModelTimeoutError,
 )
+from retinue.models import ModelErrorContext
 
-__all__ = ["ErrorContext", "redact", "stream_broken", "translate_sdk_error"]
+__all__ = ["stream_broken", "translate_sdk_error"]
 
-# Key-like tokens a server or proxy may echo back ("sk-ant-api03-...", "Bearer ...").
-_KEY_LIKE = re.compile(r"\b(sk-ant|sk|key|Bearer)[-_A-Za-z0-9*.]{6,}")
 _CONTENT_POLICY = re.compile(r"content (filter|policy)|usage polic", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class ErrorContext:
-    """Who failed: provider and model names, and the key to scrub from messages."""
-
-    provider: str
-    model: str
-    secret: str | None
-    key_env: str = "ANTHROPIC_API_KEY"
-
-
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with the secret and anything that looks like a key replaced."""
-    if secret:
-        text = text.replace(secret, "[redacted]")
-    return _KEY_LIKE.sub("[redacted]", text)
 
 
 def _error_fields(exc: Any) -> tuple[str, str]:
@@ -50,7 +31,7 @@ def _error_fields(exc: Any) -> tuple[str, str]:
     return str(error.get("type") or ""), str(error.get("message") or "")
 
 
-def translate_sdk_error(exc: BaseException, ctx: ErrorContext) -> ModelClientError | None:
+def translate_sdk_error(exc: BaseException, ctx: ModelErrorContext) -> ModelClientError | None:
     """The retinue error for an SDK exception, or None when it is not one of the SDK's."""
     import anthropic
 
@@ -60,14 +41,12 @@ def translate_sdk_error(exc: BaseException, ctx: ErrorContext) -> ModelClientErr
     if isinstance(exc, anthropic.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
         reason = f"{type(cause).__name__}: {cause}" if cause else "connection error"
-        return ModelConnectionError(
-            f"could not reach the server ({redact(reason, ctx.secret)})", **who
-        )
+        return ModelConnectionError(f"could not reach the server ({ctx.redact(reason)})", **who)
     if not isinstance(exc, anthropic.APIError):
         return None
     status = getattr(exc, "status_code", None)
     kind, message = _error_fields(exc)
-    detail = redact(message or kind or str(exc), ctx.secret)
+    detail = ctx.redact(message or kind or str(exc))
     who["status_code"] = status
     if status in (401, 403) or kind in ("authentication_error", "permission_error"):
         # The server's text may quote part of the key, so only the status is reported.
@@ -102,7 +81,7 @@ def translate_sdk_error(exc: BaseException, ctx: ErrorContext) -> ModelClientErr
     return ModelResponseError(f"the server reported an error: {detail}", **who)
 
 
-def stream_broken(exc: BaseException, ctx: ErrorContext) -> ModelClientError:
+def stream_broken(exc: BaseException, ctx: ModelErrorContext) -> ModelClientError:
     """The error for an answer whose connection failed or stalled before it was complete.
 
     The SDK wraps transport errors only until the response starts; later ones arrive as
@@ -116,7 +95,7 @@ def stream_broken(exc: BaseException, ctx: ErrorContext) -> ModelClientError:
         )
     return ModelResponseError(
         "the response was cut off before it finished "
-        f"({type(exc).__name__}: {redact(str(exc), ctx.secret)})",
+        f"({type(exc).__name__}: {ctx.redact(str(exc))})",
         provider=ctx.provider,
         model=ctx.model,
         todo="retry the call; if it keeps happening, check the server or a proxy in between",

@@ -15,6 +15,7 @@ from retinue.models import (
     BaseChatCompletionClient,
     CreateResult,
     LLMMessage,
+    ModelErrorContext,
     ModelInfo,
     TokenEstimator,
     ToolChoice,
@@ -22,7 +23,7 @@ from retinue.models import (
 )
 from retinue.tools import Tool, ToolSchema
 
-from ._errors import ErrorContext, stream_broken, translate_sdk_error
+from ._errors import stream_broken, translate_sdk_error
 from ._messages import to_openai_messages, to_openai_tool_choice, to_openai_tools
 from ._model_info import REASONING_FAMILIES
 from ._parse import (
@@ -72,7 +73,7 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
         self._include_name = include_name_in_message
         self._add_name_prefixes = add_name_prefixes
         self._include_usage_in_stream = include_usage_in_stream
-        self._error_context = ErrorContext(self.provider_name, model, secret, self.key_env)
+        self._error_context = ModelErrorContext(self.provider_name, model, secret, self.key_env)
 
     @abstractmethod
     def _make_sdk_client(self) -> AsyncOpenAI:

@@ -121,20 +121,12 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             api_key=self._api_key,
             base_url=self._base_url,
             organization=self._organization,
-            timeout=self._timeout,
-            max_retries=self._max_retries,
-            model_info=self._model_info_arg,
-            default_headers=self._default_headers,
-            **self._options,
-            **self._create_args,
+            **_shared_config_fields(self),
         )
 
     @classmethod
     def _from_config(cls, config: OpenAIClientConfig) -> OpenAIChatCompletionClient:
-        values = config.model_dump(exclude_none=True, exclude={"api_key", "stream_options"})
-        if config.stream_options is not None:
-            values["include_usage_in_stream"] = bool(config.stream_options.get("include_usage"))
-        return cls(api_key=config.api_key, **values)
+        return cls(api_key=config.api_key, **_constructor_values(config, {"api_key"}))
 
 
 class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
@@ -235,22 +227,40 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             api_version=self._api_version,
             api_key=self._api_key,
             azure_ad_token=self._ad_token,
-            timeout=self._timeout,
-            max_retries=self._max_retries,
-            model_info=self._model_info_arg,
-            default_headers=self._default_headers,
-            **self._options,
-            **self._create_args,
+            **_shared_config_fields(self),
         )
 
     @classmethod
     def _from_config(cls, config: AzureOpenAIClientConfig) -> AzureOpenAIChatCompletionClient:
-        values = config.model_dump(
-            exclude_none=True, exclude={"api_key", "azure_ad_token", "stream_options"}
-        )
-        if config.stream_options is not None:
-            values["include_usage_in_stream"] = bool(config.stream_options.get("include_usage"))
+        values = _constructor_values(config, {"api_key", "azure_ad_token"})
         return cls(api_key=config.api_key, azure_ad_token=config.azure_ad_token, **values)
+
+
+def _shared_config_fields(
+    client: OpenAIChatCompletionClient | AzureOpenAIChatCompletionClient,
+) -> dict[str, Any]:
+    """The spec fields both clients dump the same way: transport, model info, options."""
+    return {
+        "timeout": client._timeout,
+        "max_retries": client._max_retries,
+        "model_info": client._model_info_arg,
+        "default_headers": client._default_headers,
+        **client._options,
+        **client._create_args,
+    }
+
+
+def _constructor_values(
+    config: OpenAIClientConfig | AzureOpenAIClientConfig, secrets: set[str]
+) -> dict[str, Any]:
+    """Constructor arguments from a spec, less its ``secrets`` (passed as they are loaded).
+
+    AutoGen's ``stream_options={"include_usage": ...}`` becomes ``include_usage_in_stream``.
+    """
+    values = config.model_dump(exclude_none=True, exclude={*secrets, "stream_options"})
+    if config.stream_options is not None:
+        values["include_usage_in_stream"] = bool(config.stream_options.get("include_usage"))
+    return values
 
 
 def _check_create_args(create_args: Mapping[str, Any], cls_name: str) -> None:

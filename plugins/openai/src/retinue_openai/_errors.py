@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from retinue import (
@@ -16,29 +14,11 @@ from retinue import (
     ModelResponseError,
     ModelTimeoutError,
 )
+from retinue.models import ModelErrorContext
 
-__all__ = ["ErrorContext", "redact", "translate_sdk_error"]
+__all__ = ["translate_sdk_error"]
 
-# Key-like tokens a provider may echo back ("Incorrect API key provided: sk-ab***yz").
-_KEY_LIKE = re.compile(r"\b(sk|key|AIza|Bearer)[-_A-Za-z0-9*.]{6,}")
 _CONTENT_FILTER_CODES = {"content_filter", "content_policy_violation", "content_filtered"}
-
-
-@dataclass(frozen=True)
-class ErrorContext:
-    """Who failed: the provider and model names, the key to scrub and the env var to suggest."""
-
-    provider: str
-    model: str
-    secret: str | None
-    key_env: str
-
-
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with the secret and anything that looks like a key replaced."""
-    if secret:
-        text = text.replace(secret, "[redacted]")
-    return _KEY_LIKE.sub("[redacted]", text)
 
 
 def _server_message(exc: Any) -> str:
@@ -65,18 +45,18 @@ def _error_code(exc: Any) -> str:
     return str(code or "")
 
 
-def translate_sdk_error(exc: BaseException, ctx: ErrorContext) -> ModelClientError | None:
+def translate_sdk_error(exc: BaseException, ctx: ModelErrorContext) -> ModelClientError | None:
     """The retinue error for an SDK or transport exception, or None when it is not one."""
     import openai
 
     who: dict[str, Any] = {"provider": ctx.provider, "model": ctx.model}
     status = getattr(exc, "status_code", None)
-    detail = redact(_server_message(exc), ctx.secret)
+    detail = ctx.redact(_server_message(exc))
     if isinstance(exc, openai.APITimeoutError):
         return ModelTimeoutError("the request timed out", **who)
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
-        reason = redact(f"{type(cause).__name__}: {cause}", ctx.secret) if cause else detail
+        reason = ctx.redact(f"{type(cause).__name__}: {cause}") if cause else detail
         return ModelConnectionError(f"could not reach the server ({reason})", **who)
     # Gemini answers a bad key with HTTP 400 INVALID_ARGUMENT, not 401.
     bad_key_400 = isinstance(exc, openai.BadRequestError) and (
@@ -116,12 +96,12 @@ def translate_sdk_error(exc: BaseException, ctx: ErrorContext) -> ModelClientErr
     return None
 
 
-def stream_broken(exc: BaseException, ctx: ErrorContext) -> ModelResponseError:
+def stream_broken(exc: BaseException, ctx: ModelErrorContext) -> ModelResponseError:
     """The error for a stream whose connection failed before it finished."""
     cause = exc.__cause__ or exc
     return ModelResponseError(
         "the response stream was cut off before it finished "
-        f"({type(cause).__name__}: {redact(str(cause), ctx.secret)})",
+        f"({type(cause).__name__}: {ctx.redact(str(cause))})",
         provider=ctx.provider,
         model=ctx.model,
         todo="retry the call; if it keeps happening, check the server or a proxy in between",

@@ -39,7 +39,8 @@ from retinue.models import (
 )
 from retinue.tools import Tool, ToolSchema, Workbench
 
-from ._base_chat_agent import BaseChatAgent, invoke_agent_span, require_state_mapping
+from ._base_chat_agent import invoke_agent_span, require_state_mapping
+from ._context_agent import ModelContextAgent, load_model_context
 from ._handoff import Handoff
 from ._model_calls import call_model, call_model_once, to_spec, to_specs
 from ._tool_calls import ToolCallRunner, ToolListing
@@ -83,7 +84,7 @@ class AssistantAgentConfig(BaseModel):
     _specs = field_validator("workbench", "tools", "memory", mode="before")(to_specs)
 
 
-class AssistantAgent(BaseChatAgent):
+class AssistantAgent(ModelContextAgent):
     """An agent that answers with a model and can call tools, hand off and use memory.
 
     One turn: the new messages go into the model context (a handoff's context first);
@@ -134,7 +135,7 @@ class AssistantAgent(BaseChatAgent):
         memory: Sequence[Memory] | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(name, description)
+        super().__init__(name, description, model_context)
         if not isinstance(model_client, ChatCompletionClient):
             raise ConfigurationError(
                 f"agent {name!r}: model_client must be a ChatCompletionClient, got "
@@ -172,7 +173,6 @@ class AssistantAgent(BaseChatAgent):
         )
         self._memory = list(memory or [])
         self._metadata = dict(metadata or {})
-        self._model_context = model_context if model_context is not None else _default_context()
         self._workbenches = self._build_workbenches(tools, workbench)
         self._handoffs = self._build_handoffs(handoffs)
         if (self._workbenches or self._handoffs) and not model_client.model_info.get(
@@ -264,11 +264,6 @@ class AssistantAgent(BaseChatAgent):
         return types
 
     @property
-    def model_context(self) -> ChatCompletionContext:
-        """The model context holding this agent's conversation."""
-        return self._model_context
-
-    @property
     def model_client(self) -> ChatCompletionClient:
         return self._model_client
 
@@ -289,11 +284,7 @@ class AssistantAgent(BaseChatAgent):
     async def _turn(
         self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | Response, None]:
-        for message in messages:
-            if isinstance(message, HandoffMessage):
-                for context_message in message.context:
-                    await self._model_context.add_message(context_message)
-            await self._model_context.add_message(message.to_model_message())
+        await self._add_to_context(messages)
 
         inner: list[BaseAgentEvent | BaseChatMessage] = []
         for memory in self._memory:
@@ -494,15 +485,8 @@ class AssistantAgent(BaseChatAgent):
 
     # -- lifecycle and state ----------------------------------------------------
 
-    async def on_reset(self, cancellation_token: CancellationToken) -> None:
-        await self._model_context.clear()
-
     async def save_state(self) -> Mapping[str, Any]:
-        return {
-            "type": "AssistantAgentState",
-            "version": "1.0.0",
-            "llm_context": dict(await self._model_context.save_state()),
-        }
+        return await self._state_with_context("AssistantAgentState")
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
         state = require_state_mapping(self.name, state)
@@ -554,11 +538,7 @@ class AssistantAgent(BaseChatAgent):
             tools=tools or None,
             workbench=workbenches or None,
             handoffs=config.handoffs,
-            model_context=(
-                load_component(config.model_context, ChatCompletionContext)
-                if config.model_context is not None
-                else None
-            ),
+            model_context=load_model_context(config.model_context),
             memory=[load_component(spec, Memory) for spec in config.memory or []] or None,
             description=config.description,
             system_message=config.system_message,
@@ -576,9 +556,3 @@ class AssistantAgent(BaseChatAgent):
             return super()._from_config_past_version(config, version)  # type: ignore[no-any-return]
         migrated = {key: value for key, value in config.items() if key != "workbench"}
         return cls._from_config(AssistantAgentConfig.model_validate(migrated))
-
-
-def _default_context() -> ChatCompletionContext:
-    from retinue.chat import UnboundedChatCompletionContext
-
-    return UnboundedChatCompletionContext()

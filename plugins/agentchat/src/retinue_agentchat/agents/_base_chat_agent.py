@@ -17,14 +17,13 @@ from retinue.chat import (
     ModelClientStreamingChunkEvent,
     Response,
     TaskResult,
-    TextMessage,
     validate_agent_name,
 )
 from retinue.telemetry import get_tracer, trace_invoke_agent_span
 
-__all__ = ["BaseChatAgent", "Task", "invoke_agent_span", "require_state_mapping"]
+from .._task import Task, final_result, task_messages
 
-Task = str | BaseChatMessage | Sequence[BaseChatMessage] | None
+__all__ = ["BaseChatAgent", "invoke_agent_span", "require_state_mapping"]
 
 # The agent whose invoke span is open, so run_stream -> on_messages_stream opens one span.
 _OPEN_SPAN_AGENT: ContextVar[int | None] = ContextVar("retinue_agentchat_open_span", default=None)
@@ -108,16 +107,13 @@ class BaseChatAgent(ChatAgent, ABC):
         cancellation_token: CancellationToken | None = None,
         output_task_messages: bool = True,
     ) -> TaskResult:
-        result: TaskResult | None = None
-        async for item in self.run_stream(
-            task=task,
-            cancellation_token=cancellation_token,
-            output_task_messages=output_task_messages,
-        ):
-            if isinstance(item, TaskResult):
-                result = item
-        assert result is not None  # run_stream always ends with a TaskResult
-        return result
+        return await final_result(
+            self.run_stream(
+                task=task,
+                cancellation_token=cancellation_token,
+                output_task_messages=output_task_messages,
+            )
+        )
 
     async def run_stream(
         self,
@@ -127,7 +123,7 @@ class BaseChatAgent(ChatAgent, ABC):
         output_task_messages: bool = True,
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
         token = cancellation_token or CancellationToken()
-        input_messages = self._task_messages(task)
+        input_messages = task_messages(task, "agent", self._name) or []
         output: list[BaseAgentEvent | BaseChatMessage] = []
         with invoke_agent_span(self):
             if output_task_messages:
@@ -144,26 +140,6 @@ class BaseChatAgent(ChatAgent, ABC):
                 if not isinstance(item, ModelClientStreamingChunkEvent):
                     output.append(item)
         yield TaskResult(messages=output)
-
-    def _task_messages(self, task: Task) -> list[BaseChatMessage]:
-        if task is None:
-            return []
-        if isinstance(task, str):
-            return [TextMessage(content=task, source="user")]
-        if isinstance(task, BaseChatMessage):
-            return [task]
-        if isinstance(task, Sequence):
-            wrong = [type(item).__name__ for item in task if not isinstance(item, BaseChatMessage)]
-            if not wrong:
-                return [item for item in task if isinstance(item, BaseChatMessage)]
-            raise ConfigurationError(
-                f"agent {self.name!r}: a task list must hold chat messages only, got "
-                f"{', '.join(wrong)}; pass a string or TextMessage objects"
-            )
-        raise ConfigurationError(
-            f"agent {self.name!r}: task must be a string, a chat message or a list of chat "
-            f"messages, got {type(task).__name__}"
-        )
 
     async def save_state(self) -> Mapping[str, Any]:
         """Stateless agents save only their state type."""

@@ -17,7 +17,6 @@ from retinue.chat import (
     ChatCompletionContext,
     CodeExecutionEvent,
     CodeGenerationEvent,
-    HandoffMessage,
     Response,
     TextMessage,
 )
@@ -32,7 +31,8 @@ from retinue.models import (
     UserMessage,
 )
 
-from ._base_chat_agent import BaseChatAgent, invoke_agent_span, require_state_mapping
+from ._base_chat_agent import invoke_agent_span, require_state_mapping
+from ._context_agent import ModelContextAgent, load_model_context
 from ._model_calls import call_model, to_spec
 
 __all__ = [
@@ -109,7 +109,7 @@ class CodeExecutorAgentConfig(BaseModel):
     )
 
 
-class CodeExecutorAgent(BaseChatAgent):
+class CodeExecutorAgent(ModelContextAgent):
     """Runs code with a :class:`~retinue.code.CodeExecutor`.
 
     Without ``model_client`` it runs the fenced code blocks of the incoming
@@ -143,7 +143,9 @@ class CodeExecutorAgent(BaseChatAgent):
         supported_languages: Sequence[str] | None = None,
         approval_func: ApprovalFuncType | None = None,
     ) -> None:
-        super().__init__(name, description if description is not None else DEFAULT_DESCRIPTION)
+        super().__init__(
+            name, description if description is not None else DEFAULT_DESCRIPTION, model_context
+        )
         if not isinstance(code_executor, CodeExecutor):
             raise ConfigurationError(
                 f"agent {name!r}: code_executor must be a CodeExecutor, got "
@@ -183,11 +185,6 @@ class CodeExecutorAgent(BaseChatAgent):
             language.lower() for language in (supported_languages or ["python", "sh"])
         ]
         self._approval_func = approval_func
-        if model_context is None:
-            from retinue.chat import UnboundedChatCompletionContext
-
-            model_context = UnboundedChatCompletionContext()
-        self._model_context = model_context
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
@@ -196,10 +193,6 @@ class CodeExecutorAgent(BaseChatAgent):
     @property
     def code_executor(self) -> CodeExecutor:
         return self._code_executor
-
-    @property
-    def model_context(self) -> ChatCompletionContext:
-        return self._model_context
 
     async def on_messages_stream(
         self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
@@ -280,11 +273,7 @@ class CodeExecutorAgent(BaseChatAgent):
         self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | Response, None]:
         assert self._model_client is not None
-        for message in messages:
-            if isinstance(message, HandoffMessage):
-                for context_message in message.context:
-                    await self._model_context.add_message(context_message)
-            await self._model_context.add_message(message.to_model_message())
+        await self._add_to_context(messages)
         inner: list[BaseAgentEvent | BaseChatMessage] = []
         for attempt in range(self._max_retries_on_error + 1):
             result: CreateResult | None = None
@@ -372,15 +361,8 @@ class CodeExecutorAgent(BaseChatAgent):
 
     # -- lifecycle, state, config --------------------------------------------------
 
-    async def on_reset(self, cancellation_token: CancellationToken) -> None:
-        await self._model_context.clear()
-
     async def save_state(self) -> Mapping[str, Any]:
-        return {
-            "type": "CodeExecutorAgentState",
-            "version": "1.0.0",
-            "llm_context": dict(await self._model_context.save_state()),
-        }
+        return await self._state_with_context("CodeExecutorAgentState")
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
         state = require_state_mapping(self.name, state)
@@ -412,11 +394,7 @@ class CodeExecutorAgent(BaseChatAgent):
                 if config.model_client is not None
                 else None
             ),
-            model_context=(
-                load_component(config.model_context, ChatCompletionContext)
-                if config.model_context is not None
-                else None
-            ),
+            model_context=load_model_context(config.model_context),
             model_client_stream=config.model_client_stream,
             max_retries_on_error=config.max_retries_on_error,
             description=config.description,

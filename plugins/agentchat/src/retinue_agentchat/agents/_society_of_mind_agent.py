@@ -28,7 +28,8 @@ from retinue.models import (
     UserMessage,
 )
 
-from ._base_chat_agent import BaseChatAgent, invoke_agent_span, require_state_mapping
+from ._base_chat_agent import invoke_agent_span, require_state_mapping
+from ._context_agent import ModelContextAgent, load_model_context
 from ._model_calls import compatible_messages, to_spec
 
 __all__ = ["SocietyOfMindAgent", "SocietyOfMindAgentConfig"]
@@ -59,7 +60,7 @@ class SocietyOfMindAgentConfig(BaseModel):
     _spec = field_validator("team", "model_client", "model_context", mode="before")(to_spec)
 
 
-class SocietyOfMindAgent(BaseChatAgent):
+class SocietyOfMindAgent(ModelContextAgent):
     """Runs ``team`` on the new messages, then answers with one model call over its transcript.
 
     The earlier conversation (kept in ``model_context``) reaches the team as the
@@ -82,7 +83,7 @@ class SocietyOfMindAgent(BaseChatAgent):
         response_prompt: str = DEFAULT_RESPONSE_PROMPT,
         model_context: ChatCompletionContext | None = None,
     ) -> None:
-        super().__init__(name, description)
+        super().__init__(name, description, model_context)
         if not isinstance(team, Team):
             raise ConfigurationError(
                 f"agent {name!r}: team must be a Team, got {type(team).__name__}"
@@ -96,11 +97,6 @@ class SocietyOfMindAgent(BaseChatAgent):
         self._model_client = model_client
         self._instruction = instruction
         self._response_prompt = response_prompt
-        if model_context is None:
-            from retinue.chat import UnboundedChatCompletionContext
-
-            model_context = UnboundedChatCompletionContext()
-        self._model_context = model_context
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
@@ -109,10 +105,6 @@ class SocietyOfMindAgent(BaseChatAgent):
     @property
     def team(self) -> Team:
         return self._team
-
-    @property
-    def model_context(self) -> ChatCompletionContext:
-        return self._model_context
 
     async def on_messages_stream(
         self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
@@ -180,15 +172,12 @@ class SocietyOfMindAgent(BaseChatAgent):
 
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
         await self._team.reset()
-        await self._model_context.clear()
+        await super().on_reset(cancellation_token)
 
     async def save_state(self) -> Mapping[str, Any]:
-        return {
-            "type": "SocietyOfMindAgentState",
-            "version": "1.0.0",
-            "inner_team_state": dict(await self._team.save_state()),
-            "llm_context": dict(await self._model_context.save_state()),
-        }
+        return await self._state_with_context(
+            "SocietyOfMindAgentState", inner_team_state=dict(await self._team.save_state())
+        )
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
         state = require_state_mapping(self.name, state)
@@ -216,9 +205,5 @@ class SocietyOfMindAgent(BaseChatAgent):
             description=config.description,
             instruction=config.instruction,
             response_prompt=config.response_prompt,
-            model_context=(
-                load_component(config.model_context, ChatCompletionContext)
-                if config.model_context is not None
-                else None
-            ),
+            model_context=load_model_context(config.model_context),
         )

@@ -35,10 +35,10 @@ from retinue.chat import (
     TaskResult,
     Team,
     TerminationCondition,
-    TextMessage,
 )
 from retinue.runtime import AgentId, AgentRuntime, TypeSubscription
 
+from .._task import Task, final_result, task_messages
 from ._container import ParticipantContainer
 from ._manager import UNDELIVERED_KEY, BaseGroupChatManager, GroupChatSetup
 from ._output import OutputChannel
@@ -76,32 +76,6 @@ def participant_name(participant: Participant) -> str:
     """A participant's name (agents have one; teams used as participants must too)."""
     name: str = getattr(participant, "name", "")
     return name
-
-
-def task_messages(
-    task: str | BaseChatMessage | Sequence[BaseChatMessage] | None,
-) -> list[BaseChatMessage] | None:
-    """Normalize a ``task`` argument: a string becomes a ``TextMessage`` from ``user``."""
-    if task is None:
-        return None
-    if isinstance(task, str):
-        return [TextMessage(content=task, source="user")]
-    if isinstance(task, BaseChatMessage):
-        return [task]
-    if isinstance(task, Sequence):
-        checked: list[BaseChatMessage] = []
-        for item in task:
-            if not isinstance(item, BaseChatMessage):
-                raise ConfigurationError(
-                    f"a task list may hold only chat messages, got {type(item).__name__}; "
-                    "pass a string, a chat message, or a list of chat messages"
-                )
-            checked.append(item)
-        return checked
-    raise ConfigurationError(
-        f"unsupported task of type {type(task).__name__}; pass a string, a chat message, "
-        "or a list of chat messages"
-    )
 
 
 class BaseGroupChat(Team, ABC):
@@ -300,29 +274,26 @@ class BaseGroupChat(Team, ABC):
     async def run(
         self,
         *,
-        task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
+        task: Task = None,
         cancellation_token: CancellationToken | None = None,
         output_task_messages: bool = True,
     ) -> TaskResult:
-        result: TaskResult | None = None
-        async for item in self.run_stream(
-            task=task,
-            cancellation_token=cancellation_token,
-            output_task_messages=output_task_messages,
-        ):
-            if isinstance(item, TaskResult):
-                result = item
-        assert result is not None  # run_stream always ends with the TaskResult
-        return result
+        return await final_result(
+            self.run_stream(
+                task=task,
+                cancellation_token=cancellation_token,
+                output_task_messages=output_task_messages,
+            )
+        )
 
     async def run_stream(
         self,
         *,
-        task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
+        task: Task = None,
         cancellation_token: CancellationToken | None = None,
         output_task_messages: bool = True,
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
-        messages = task_messages(task)
+        messages = task_messages(task, "team", self._name)
         if self._running:
             raise TeamRunError(
                 f"team {self._name!r} is already running a task; wait for that run to finish "
