@@ -1,0 +1,65 @@
+"""The in-process runtime's per-agent mailbox, what waits in it, and the run states.
+
+Plain data shared by every layer of :class:`~retinue.runtime.InProcessRuntime`: the
+directory creates one :class:`Mailbox` per agent, delivery puts :class:`Envelope` s in
+it, and the scheduler drains it.  Kept apart so those layers can all import it without
+importing each other.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from opentelemetry.context import Context
+
+    from ._agent import MessageContext
+    from ._context import HandlerFrame
+    from ._ids import AgentId
+
+__all__ = ["CLOSED", "NEW", "RUNNING", "STATE_NAMES", "STOPPED", "STOPPING", "Envelope", "Mailbox"]
+
+# Run states, ordered: everything above RUNNING refuses new messages.
+NEW, RUNNING, STOPPING, STOPPED, CLOSED = range(5)
+STATE_NAMES = {
+    NEW: "new",
+    RUNNING: "running",
+    STOPPING: "stopping",
+    STOPPED: "stopped",
+    CLOSED: "closed",
+}
+
+
+class Envelope:
+    """A message waiting in a mailbox (one envelope serves every recipient of a publish)."""
+
+    __slots__ = ("chain", "ctx", "future", "message", "trace_context")
+
+    def __init__(
+        self,
+        message: Any,
+        ctx: MessageContext,
+        future: asyncio.Future[Any] | None,
+        chain: tuple[HandlerFrame, ...],
+        trace_context: Context | None,
+    ) -> None:
+        self.message = message
+        self.ctx = ctx
+        self.future = future
+        self.chain = chain
+        self.trace_context = trace_context
+
+
+class Mailbox:
+    """One agent's queue; ``busy`` while a handler of the agent runs or a worker drains it."""
+
+    __slots__ = ("agent_id", "busy", "concurrent", "queue")
+
+    def __init__(self, agent_id: AgentId) -> None:
+        self.agent_id = agent_id
+        self.queue: deque[Envelope] = deque()
+        self.busy = False
+        self.concurrent = False
