@@ -47,6 +47,21 @@ async def test_async_input_function_gets_the_token_and_the_request_id() -> None:
     assert stream[-1].chat_message.content == "async answer"
 
 
+async def test_an_object_with_an_async_call_is_awaited_with_the_token() -> None:
+    class Desk:
+        """An input source that answers asynchronously."""
+
+        async def __call__(self, prompt: str, token: CancellationToken | None) -> str:
+            assert isinstance(token, CancellationToken)
+            return f"desk answers {prompt!r}"
+
+    agent = UserProxyAgent("human", input_func=Desk())
+
+    result = await agent.run(task="Ready?")
+
+    assert result.messages[-1].content == "desk answers 'Enter your response: '"
+
+
 async def test_sync_input_function_sees_the_request_id() -> None:
     ids: list[str] = []
 

@@ -17,8 +17,9 @@ from retinue.chat import (
     TextMessage,
     ToolCallRequestEvent,
 )
-from retinue.models import FunctionCall, RequestUsage
-from retinue.testing import ScriptedChatAgent
+from retinue.models import CreateResult, FunctionCall, RequestUsage
+from retinue.testing import ScriptedChatAgent, ScriptedChatCompletionClient
+from retinue_agentchat import AssistantAgent
 from retinue_agentchat.teams import RoundRobinGroupChat
 from retinue_agentchat.ui import Console
 
@@ -114,3 +115,36 @@ async def test_console_streams_a_real_team_run() -> None:
 async def test_a_stream_without_a_result_is_a_clear_error() -> None:
     with pytest.raises(ConfigurationError, match="without a TaskResult or Response"):
         await Console(stream_of(TextMessage(content="x", source="a")), output=io.StringIO())
+
+
+async def test_a_streamed_reply_with_a_thought_prints_the_thought_and_the_text_once() -> None:
+    # The agent yields the chunks, then the ThoughtEvent, then the whole message.
+    reply = CreateResult(finish_reason="stop", content="The answer: 42", thought="6*7")
+    client = ScriptedChatCompletionClient([reply])
+    agent = AssistantAgent("helper", client, model_client_stream=True)
+    out = io.StringIO()
+
+    await Console(agent.run_stream(task="answer?"), output=out)
+
+    text = out.getvalue()
+    assert text.count("The answer: 42") == 1
+    assert "---------- ThoughtEvent (helper) ----------\n6*7\n" in text
+    assert "---------- TextMessage (helper) ----------" not in text
+
+
+async def test_chunks_of_parallel_speakers_get_a_header_each() -> None:
+    chunks = [
+        ModelClientStreamingChunkEvent(content="a1", source="a", full_message_id="ma"),
+        ModelClientStreamingChunkEvent(content="b1", source="b", full_message_id="mb"),
+    ]
+    done_a = TextMessage(content="a1", source="a", id="ma")
+    done_b = TextMessage(content="b1", source="b", id="mb")
+    result = TaskResult(messages=[done_a, done_b], stop_reason=None)
+    out = io.StringIO()
+
+    await Console(stream_of(*chunks, done_a, done_b, result), output=out)
+
+    assert out.getvalue() == (
+        "---------- ModelClientStreamingChunkEvent (a) ----------\na1\n"
+        "---------- ModelClientStreamingChunkEvent (b) ----------\nb1\n"
+    )

@@ -86,6 +86,16 @@ async def test_a_repeat_offered_by_candidate_func_is_refused_with_feedback() -> 
     assert "may not speak twice in a row" in client.requests[2].messages[-1].content  # type: ignore[operator]
 
 
+async def test_allow_repeated_speaker_lets_the_model_pick_the_last_speaker_again() -> None:
+    client = ScriptedChatCompletionClient(["coder", "coder again"])
+    team = SelectorGroupChat(trio(), client, allow_repeated_speaker=True, max_turns=2)
+    result = await team.run(task="x")
+    assert sources(result) == ["user", "coder", "coder"]
+    # The last speaker stays among the candidates offered to the model; no retry was needed.
+    assert len(client.requests) == 2
+    assert "coder: Writes code" in client.requests[1].messages[0].content  # type: ignore[operator]
+
+
 async def test_selector_func_decides_first_and_none_falls_back_to_the_model() -> None:
     calls: list[int] = []
 

@@ -234,10 +234,16 @@ async def test_sync_approval_true_runs_code(tmp_path: Path) -> None:
     assert (await executor.execute_code_blocks([py("print(5)")])).output == "5\n"
 
 
-async def test_approval_func_with_wrong_return_type_is_a_clear_error(tmp_path: Path) -> None:
-    executor = LocalCommandLineCodeExecutor(work_dir=tmp_path, approval_func=lambda b: "yes")  # type: ignore[arg-type,return-value]
+@pytest.mark.parametrize("verdict", ["yes", (True, "ok", "extra"), (True,)])
+async def test_approval_func_with_wrong_return_type_is_a_clear_error(
+    tmp_path: Path, verdict: object
+) -> None:
+    executor = LocalCommandLineCodeExecutor(work_dir=tmp_path, approval_func=lambda b: verdict)  # type: ignore[arg-type,return-value]
     with pytest.raises(ConfigurationError, match="approval_func must return a bool"):
         await executor.execute_code_blocks([py("print(5)")])
+    assert not list(tmp_path.iterdir())  # nothing ran
+    executor.approval_func = lambda b: True
+    assert (await executor.execute_code_blocks([py("print(5)")])).output == "5\n"
 
 
 async def test_virtual_env_python_and_path_are_used(tmp_path: Path) -> None:

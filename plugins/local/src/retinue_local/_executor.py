@@ -269,13 +269,13 @@ async def _ask(approval_func: ApprovalFunc, code_blocks: Sequence[CodeBlock]) ->
     verdict = approval_func(code_blocks)
     if inspect.isawaitable(verdict):
         verdict = await verdict
-    if isinstance(verdict, tuple):
+    if isinstance(verdict, tuple) and len(verdict) == 2:
         approved, reason = verdict
         return bool(approved), str(reason)
     if isinstance(verdict, bool):
         return verdict, ""
     raise ConfigurationError(
-        f"approval_func must return a bool or (bool, reason), got {type(verdict).__name__}; "
+        f"approval_func must return a bool or (bool, reason), got {verdict!r:.80}; "
         "fix the function passed as approval_func"
     )
 

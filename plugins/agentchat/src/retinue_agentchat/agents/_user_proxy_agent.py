@@ -91,7 +91,10 @@ class UserProxyAgent(BaseChatAgent):
                 f"agent {name!r}: input_func must be a function, got {type(input_func).__name__}"
             )
         self._input_func: InputFuncType = input_func or input
-        self._is_async = inspect.iscoroutinefunction(self._input_func)
+        # An object with an ``async def __call__`` is an async input function too.
+        self._is_async = inspect.iscoroutinefunction(
+            self._input_func
+        ) or inspect.iscoroutinefunction(type(self._input_func).__call__)
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:

@@ -63,10 +63,17 @@ async def Console(
     total = RequestUsage()
     final: TaskResult | Response | None = None
     streaming = False
+    streamed_id: str | None = None
+    # Messages whose text was printed as chunks and that are still to come.
+    pending: set[str] = set()
+    unnamed_pending = False
 
     def write(text: str) -> None:
         out.write(text)
         out.flush()
+
+    def header(item: BaseAgentEvent | BaseChatMessage) -> str:
+        return f"{bold}{'-' * 10} {type(item).__name__} ({item.source}) {'-' * 10}{reset}\n"
 
     async for item in stream:
         if isinstance(item, TaskResult):
@@ -93,18 +100,31 @@ async def Console(
                     )
                 )
             continue
-        if not streaming:
-            write(f"{bold}{'-' * 10} {type(item).__name__} ({item.source}) {'-' * 10}{reset}\n")
         if isinstance(item, ModelClientStreamingChunkEvent):
+            if not streaming or item.full_message_id != streamed_id:
+                if streaming:
+                    write("\n")
+                write(header(item))
+                streaming, streamed_id = True, item.full_message_id
+                if streamed_id is None:
+                    unnamed_pending = True
+                else:
+                    pending.add(streamed_id)
             write(item.content)
-            streaming = True
             continue
         if streaming:
-            # The chunks already showed this message's text.
             write("\n")
             streaming = False
+        # The chunks already showed the text of the message they announced: the one with
+        # their full_message_id (events in between, like a ThoughtEvent, still print), or
+        # for chunks without an id, a chat message right after them.
+        if item.id in pending:
+            pending.discard(item.id)
+        elif unnamed_pending and isinstance(item, BaseChatMessage):
+            unnamed_pending = False
         else:
-            write(item.to_text() + "\n")
+            unnamed_pending = False
+            write(header(item) + item.to_text() + "\n")
         usage = item.models_usage
         if usage is not None:
             total = total + usage
