@@ -147,6 +147,10 @@ def test_mentions_match_whole_names_with_underscore_variants() -> None:
         ({"model_client": "gpt-4o"}, "needs a ChatCompletionClient"),
         ({"selector_prompt": "pick one"}, "must contain {participants}"),
         ({"max_selector_attempts": 0}, "at least 1"),
+        (
+            {"selector_prompt": "Reply as JSON {name: ...} from {participants}: {history}"},
+            r"write literal braces as \{\{ and \}\}",
+        ),
     ],
 )
 def test_bad_selector_arguments_are_refused(kwargs: dict[str, object], expected: str) -> None:

@@ -262,6 +262,14 @@ class SelectorGroupChat(BaseGroupChat):
                 raise ConfigurationError(
                     f"selector_prompt must contain {placeholder} (and may use {{roles}})"
                 )
+        try:  # fail now, not at the first speaker selection in the middle of a run
+            selector_prompt.format(roles="", participants="", history="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigurationError(
+                f"selector_prompt has a placeholder other than {{roles}}, {{participants}} "
+                f"and {{history}} ({type(exc).__name__}: {exc}); write literal braces as "
+                "{{ and }}"
+            ) from exc
         self._model_client = model_client
         self._selector_prompt = selector_prompt
         self._allow_repeated = allow_repeated_speaker
