@@ -101,6 +101,16 @@ def test_older_config_versions_migrate(registry: Any) -> None:
     assert load_component(spec, registry=registry).greeting == "old"
 
 
+def test_invalid_old_config_names_the_field_and_never_echoes_values(registry: Any) -> None:
+    spec = {"provider": "greeter", "version": 1, "config": {"text": ["sk-clear-value"]}}
+    with pytest.raises(
+        ComponentLoadError, match=r"greeting: Input should be a valid string"
+    ) as info:
+        load_component(spec, registry=registry)
+    assert "sk-clear-value" not in str(info.value)
+    assert load_component({**spec, "config": {"text": "ok"}}, registry=registry).greeting == "ok"
+
+
 def test_newer_config_versions_are_refused(registry: Any) -> None:
     spec = {"provider": "greeter", "version": 3, "config": {"greeting": "x"}}
     with pytest.raises(ComponentLoadError, match=r"version 3, newer than .* upgrade the plugin"):
@@ -160,6 +170,18 @@ def test_malformed_specs_fail_clearly(registry: Any) -> None:
         load_component(Path("/nonexistent/spec.yaml"), registry=registry)
     with pytest.raises(ComponentLoadError, match="not a retinue Component"):
         load_component({"provider": "plain", "kind": "tool"}, registry=registry)
+
+
+def test_invalid_yaml_says_where_without_quoting_the_line(registry: Any) -> None:
+    text = "provider: greeter\nconfig:\n  greeting: hi\n  api_key: sk-clear-yaml: [oops\n"
+    with pytest.raises(
+        ComponentLoadError, match="not valid YAML: mapping values are not allowed here at line 4"
+    ) as info:
+        load_component(text, registry=registry)
+    assert "sk-clear-yaml" not in str(info.value)
+    assert load_component(
+        "provider: greeter\nversion: 2\nconfig: {greeting: hi}", registry=registry
+    )
 
 
 def test_wrong_expected_type_is_refused(registry: Any) -> None:
@@ -234,6 +256,16 @@ def test_errors_in_nested_specs_name_where_they_are() -> None:
     }
     with pytest.raises(ComponentLoadError, match=r"(?s)in tools\.0: .*description: Field required"):
         load_component(spec, registry=isolated_registry(), trust_code=True)
+
+
+def test_errors_in_combined_termination_conditions_name_the_condition() -> None:
+    spec = {
+        "provider": "or",
+        "kind": "termination",
+        "config": {"conditions": [{"provider": "no_such_condition", "kind": "termination"}]},
+    }
+    with pytest.raises(ComponentLoadError, match=r"in conditions\.0: .*no_such_condition"):
+        load_component(spec, registry=isolated_registry())
 
 
 def test_a_masked_secret_is_refused_naming_the_variable_to_use() -> None:

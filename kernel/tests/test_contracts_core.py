@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 from typing import Any
 
 import pytest
@@ -139,6 +141,26 @@ async def test_linked_futures_are_cancelled() -> None:
     token.cancel()
     with pytest.raises(asyncio.CancelledError):
         await future
+
+
+async def test_a_long_lived_token_does_not_keep_finished_work_alive() -> None:
+    class Reply:
+        pass
+
+    token = CancellationToken()
+    loop = asyncio.get_running_loop()
+    replies: list[weakref.ref[Reply]] = []
+    for _ in range(1000):
+        done = token.link_future(loop.create_future())
+        reply = Reply()
+        replies.append(weakref.ref(reply))
+        done.set_result(reply)
+        del done, reply
+    gc.collect()
+    assert sum(ref() is not None for ref in replies) <= 128
+    pending = token.link_future(loop.create_future())
+    token.cancel()
+    assert pending.cancelled()
 
 
 async def test_cancelling_from_another_thread_reaches_the_loop() -> None:

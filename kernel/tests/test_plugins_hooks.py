@@ -61,6 +61,22 @@ def test_interceptors_are_collected_per_object_and_a_raising_plugin_is_skipped()
     assert len(manager.collect_interceptors("model_call", object())) == 1
 
 
+def test_an_interceptor_hook_returning_no_list_is_recorded_and_skipped() -> None:
+    class SingleAuditPlugin:
+        @hookimpl
+        def retinue_model_call_interceptors(self, client: object) -> ModelCallInterceptor:
+            return Audit(client)
+
+    manager = PluginManager(strict=False)
+    manager.add_plugin(SingleAuditPlugin(), "single")
+    manager.add_plugin(AuditPlugin(), "audit")
+    assert [type(i) for i in manager.collect_interceptors("model_call", object())] == [Audit]
+    record = manager.get_record("single")
+    assert record.status == "error"
+    assert "returned Audit, not a list" in (record.error or "")
+    assert len(manager.collect_interceptors("model_call", object())) == 1
+
+
 def test_interceptor_failure_raises_in_strict_mode() -> None:
     manager = PluginManager(strict=True)
     manager.add_plugin(BrokenPlugin(), "broken")
@@ -161,3 +177,24 @@ def test_requirement_parsing() -> None:
     assert (requirement.name, requirement.specifier) == ("retinue-kernel", ">=0.1,<0.2")
     assert requirement.is_extra_only
     assert parse_requirement("retinue @ file:///src/kernel").specifier == ""
+
+
+@pytest.mark.parametrize("strict", [True, False])
+async def test_a_raising_interceptor_hook_behind_a_model_call_honours_strict_mode(
+    monkeypatch: pytest.MonkeyPatch, strict: bool
+) -> None:
+    import retinue.plugins
+    from retinue.models import UserMessage
+    from retinue.testing import ScriptedChatCompletionClient
+
+    manager = PluginManager(strict=strict)
+    manager.add_plugin(BrokenPlugin(), "broken")
+    monkeypatch.setattr(retinue.plugins, "_manager", manager)
+    client = ScriptedChatCompletionClient(["answer"])
+    call = client.create([UserMessage(content="hi", source="u")])
+    if strict:
+        with pytest.raises(PluginError, match="audit backend down"):
+            await call
+    else:
+        assert (await call).content == "answer"
+        assert manager.get_record("broken").status == "error"

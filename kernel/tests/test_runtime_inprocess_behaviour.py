@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import logging
 import subprocess
 import sys
 import textwrap
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,3 +280,142 @@ async def test_closure_without_a_message_annotation_is_refused() -> None:
 
     with pytest.raises(ConfigurationError, match="needs a type annotation"):
         await ClosureAgent.register_closure(InProcessRuntime(), "untyped", untyped)
+
+
+class _GatedInterceptor(retinue.middleware.MessageInterceptor):
+    """Holds every send and publish until ``gate`` opens (the runtime stops meanwhile)."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def on_send(self, message: Any, *, message_context: Any, recipient: Any) -> Any:
+        self.entered.set()
+        await self.gate.wait()
+        return message
+
+    async def on_publish(self, message: Any, *, message_context: Any) -> Any:
+        self.entered.set()
+        await self.gate.wait()
+        return message
+
+
+async def test_a_send_in_flight_when_the_runtime_stops_fails_instead_of_hanging() -> None:
+    gated = _GatedInterceptor()
+    runtime = InProcessRuntime(intervention_handlers=[gated])
+    await Hopper.register(runtime, "hopper", Hopper)
+    runtime.start()
+    sending = asyncio.ensure_future(runtime.send_message(Count(), AgentId("hopper", "a")))
+    await asyncio.wait_for(gated.entered.wait(), 30)
+    await runtime.stop()
+    gated.gate.set()
+    with pytest.raises(RuntimeClosedError, match="stopped"):
+        await asyncio.wait_for(sending, 30)
+    # The runtime still works once started again.
+    runtime.start()
+    assert await asyncio.wait_for(runtime.send_message(Count(), AgentId("hopper", "a")), 30) == 1
+    await runtime.close()
+
+
+async def test_a_publish_in_flight_when_the_runtime_stops_is_a_clear_error() -> None:
+    gated = _GatedInterceptor()
+    runtime = InProcessRuntime(intervention_handlers=[gated])
+    await Hopper.register(runtime, "hopper", Hopper)
+    await runtime.add_subscription(retinue.runtime.TypeSubscription("counts", "hopper"))
+    runtime.start()
+    publishing = asyncio.ensure_future(
+        runtime.publish_message(Count(), retinue.runtime.TopicId("counts", "a"))
+    )
+    await asyncio.wait_for(gated.entered.wait(), 30)
+    await runtime.stop()
+    gated.gate.set()
+    with pytest.raises(RuntimeClosedError, match="stopped"):
+        await asyncio.wait_for(publishing, 30)
+    await runtime.close()
+
+
+async def test_a_malformed_runtime_state_is_a_clear_error_and_the_runtime_keeps_working(
+    runtime: InProcessRuntime,
+) -> None:
+    with pytest.raises(retinue.SerializationError, match="'agents' of a runtime state"):
+        await runtime.load_state({"version": 1, "agents": ["hopper/a"]})
+    assert await runtime.send_message(Count(), AgentId("hopper", "a")) == 1
+
+
+class Boom(Exception):
+    pass
+
+
+@dataclass
+class Explode:
+    pass
+
+
+class Exploder(RoutedAgent):
+    def __init__(self) -> None:
+        super().__init__("fails on Explode")
+
+    @message_handler
+    async def on_explode(self, message: Explode, ctx: MessageContext) -> None:
+        raise Boom("published handler failed")
+
+    @message_handler
+    async def on_count(self, message: Count, ctx: MessageContext) -> int:
+        return 1
+
+
+async def test_ignored_publish_errors_are_not_kept_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Logging is off here: a log handler may keep the record (and its exception) itself.
+    monkeypatch.setattr(logging.getLogger("retinue.runtime._scheduler"), "disabled", True)
+    runtime = InProcessRuntime()
+    await Exploder.register(runtime, "exploder", Exploder)
+    await runtime.add_subscription(retinue.runtime.TypeSubscription("boom", "exploder"))
+    runtime.start()
+    errors: list[weakref.ref[BaseException]] = []
+    original = runtime._report_unhandled
+
+    def spy(recipient: AgentId, envelope: Any, exc: Exception) -> None:
+        errors.append(weakref.ref(exc))
+        original(recipient, envelope, exc)
+
+    monkeypatch.setattr(runtime, "_report_unhandled", spy)
+    for _ in range(3):
+        await runtime.publish_message(Explode(), retinue.runtime.TopicId("boom", "k"))
+    # Queued behind the publishes, so they have been handled once this returns.
+    assert await runtime.send_message(Count(), AgentId("exploder", "k")) == 1
+    gc.collect()
+    assert len(errors) == 3
+    assert all(ref() is None for ref in errors)
+    await runtime.close()
+
+
+async def test_a_cancelled_send_waiting_in_the_mailbox_is_never_handled() -> None:
+    gate = asyncio.Event()
+    handled: list[str] = []
+
+    class Gated(RoutedAgent):
+        @message_handler
+        async def on_hop(self, message: Hop, ctx: MessageContext) -> str:
+            await gate.wait()
+            handled.append(message.route[0])
+            return message.route[0]
+
+    runtime = InProcessRuntime()
+    await Gated.register(runtime, "gated", lambda: Gated("waits for the gate"))
+    runtime.start()
+    recipient = AgentId("gated", "k")
+    first = asyncio.ensure_future(runtime.send_message(Hop(["first"]), recipient))
+    token = CancellationToken()
+    queued = asyncio.ensure_future(
+        runtime.send_message(Hop(["queued"]), recipient, cancellation_token=token)
+    )
+    for _ in range(5):
+        await asyncio.sleep(0)
+    token.cancel()
+    with pytest.raises(retinue.CancelledError, match="gated/k"):
+        await asyncio.wait_for(queued, 30)
+    gate.set()
+    assert await asyncio.wait_for(first, 30) == "first"
+    assert await asyncio.wait_for(runtime.send_message(Hop(["after"]), recipient), 30) == "after"
+    assert handled == ["first", "after"]
+    await runtime.close()

@@ -212,6 +212,35 @@ async def test_streamed_chat_span_records_the_final_result(exporter: InMemorySpa
     assert chat.attributes["gen_ai.usage.output_tokens"] == items[-1].usage.completion_tokens
 
 
+class ClosingStreamClient(ScriptedChatCompletionClient):
+    """A client whose stream notes when it is closed (as an SDK closes its HTTP response)."""
+
+    closed = False
+
+    async def create_stream(  # type: ignore[override]
+        self, messages: Sequence[Any], **kwargs: Any
+    ) -> Any:
+        try:
+            yield "first"
+            yield "second"
+        finally:
+            self.closed = True
+
+
+async def test_a_stream_closed_early_closes_the_provider_stream_and_is_no_error(
+    exporter: InMemorySpanExporter,
+) -> None:
+    client = ClosingStreamClient([])
+    stream = client.create_stream([UserMessage(content="hi", source="u")])
+    assert await stream.__anext__() == "first"
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert client.closed
+    chat = by_name(exporter.get_finished_spans(), "chat scripted")
+    assert chat.status.status_code is not StatusCode.ERROR
+    assert chat.attributes is not None
+    assert "error.type" not in chat.attributes
+
+
 async def test_failed_model_call_sets_error_type(exporter: InMemorySpanExporter) -> None:
     client = ScriptedChatCompletionClient([])
     with pytest.raises(Exception) as caught:

@@ -8,7 +8,9 @@ keeps its result.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 
 import pytest
 from retinue import CancellationToken, CancelledError
@@ -108,3 +110,21 @@ async def test_a_token_cancelled_after_the_call_does_not_touch_the_caller() -> N
     token.cancel()
     await asyncio.sleep(0.001)
     assert pending_cancellations() == 0
+
+
+async def test_one_token_for_many_calls_does_not_keep_finished_callers_alive() -> None:
+    tool = FunctionTool(wait_long, "Waits.")
+    token = CancellationToken()
+    callers: list[weakref.ref[asyncio.Task[object]]] = []
+    for _ in range(300):
+        caller = asyncio.ensure_future(tool.run_json({"seconds": 0}, token))
+        assert await caller == "finished"
+        callers.append(weakref.ref(caller))
+        del caller
+    gc.collect()
+    assert sum(ref() is not None for ref in callers) <= 128
+    still_stoppable = asyncio.ensure_future(tool.run_json({"seconds": 60}, token))
+    await asyncio.sleep(0)
+    token.cancel()
+    with pytest.raises(CancelledError):
+        await asyncio.wait_for(still_stoppable, 30)

@@ -94,7 +94,7 @@ async def test_cancellation_is_not_turned_into_a_result() -> None:
 def test_name_collisions_after_overrides_are_rejected() -> None:
     with pytest.raises(ConfigurationError, match="two tools are named 'divide'"):
         StaticWorkbench(tools(), tool_overrides={"add": ToolOverride(name="divide")})
-    with pytest.raises(ConfigurationError, match="must be unique"):
+    with pytest.raises(ConfigurationError, match=r"must be unique.*give one of them another name"):
         StaticWorkbench([FunctionTool(add, "a"), FunctionTool(add, "b")])
     with pytest.raises(ConfigurationError, match=r"\['nope'\], which are not tools"):
         StaticWorkbench(tools(), tool_overrides={"nope": ToolOverride(name="x")})

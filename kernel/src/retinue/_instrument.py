@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeGuard
 
-from ._errors import RetinueError
+from ._errors import PluginError, RetinueError
 
 __all__ = [
     "collect_interceptors",
@@ -47,12 +47,16 @@ _MODEL_CALL_DEFAULTS: dict[str, Any] = {
 def collect_interceptors(family: str, target: Any) -> list[Any]:
     """Interceptors plugins contribute for ``target`` (``family``: model_call, tool_call, message).
 
-    Never raises: without a plugin manager, or when collection fails, there are none.
+    Without a plugin manager, or when collection fails, there are none (logged).  In
+    strict mode (``RETINUE_STRICT_PLUGINS``) a plugin failure raises ``PluginError``,
+    as it does everywhere else.
     """
     try:
         from .plugins import get_plugin_manager
 
         return list(get_plugin_manager().collect_interceptors(family, target))
+    except PluginError:
+        raise  # only raised in strict mode, which asked for it
     except (ImportError, AttributeError, RetinueError):
         logger.warning("could not collect %s interceptors for %r", family, target, exc_info=True)
         return []
@@ -216,8 +220,9 @@ def _wrap_create_stream(func: Callable[..., AsyncGenerator[Any, None]]) -> Any:
     @functools.wraps(func)
     async def create_stream(self: Any, messages: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
         if _active_model_call.get() is self:
-            async for item in func(self, messages, **kwargs):
-                yield item
+            async with contextlib.aclosing(func(self, messages, **kwargs)) as inner:
+                async for item in inner:
+                    yield item
             return
         interceptors = _cached_interceptors("model_call", self)
         request = _model_request(self, messages, kwargs, stream=True)
@@ -226,6 +231,7 @@ def _wrap_create_stream(func: Callable[..., AsyncGenerator[Any, None]]) -> Any:
         traced = _start_chat_span(self, request.messages)
         span = traced[1] if traced is not None else None
         reset = _active_model_call.set(self)
+        stream: AsyncGenerator[Any, None] | None = None
         try:
             stream = func(self, request.messages, **_call_kwargs(request, kwargs))
             async for item in stream:
@@ -235,15 +241,23 @@ def _wrap_create_stream(func: Callable[..., AsyncGenerator[Any, None]]) -> Any:
                     if span is not None:
                         _record_result(span, item)
                 yield item
+        except GeneratorExit:
+            raise  # the consumer stopped reading early: not a failed call
         except BaseException as exc:
             if traced is not None:
                 traced[0].__exit__(type(exc), exc, exc.__traceback__)
                 traced = None
             raise
         finally:
-            _reset_quietly(_active_model_call, reset)
-            if traced is not None:
-                traced[0].__exit__(None, None, None)
+            try:
+                if stream is not None:
+                    # Close the provider's stream (its HTTP response) now, not when
+                    # the garbage collector gets to it.
+                    await stream.aclose()
+            finally:
+                _reset_quietly(_active_model_call, reset)
+                if traced is not None:
+                    traced[0].__exit__(None, None, None)
 
     create_stream._retinue_instrumented = True  # type: ignore[attr-defined]
     return create_stream

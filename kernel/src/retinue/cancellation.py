@@ -23,12 +23,13 @@ class CancellationToken:
     True
     """
 
-    __slots__ = ("_callbacks", "_cancelled", "_lock")
+    __slots__ = ("_callbacks", "_cancelled", "_lock", "_prune_at")
 
     def __init__(self) -> None:
         self._cancelled = False
         self._lock = threading.Lock()
         self._callbacks: list[Callable[[], object]] = []
+        self._prune_at = _PRUNE_MIN
 
     def cancel(self) -> None:
         """Cancel once; later calls do nothing."""
@@ -48,25 +49,62 @@ class CancellationToken:
         """Run ``callback`` on cancellation (at once if already cancelled)."""
         with self._lock:
             if not self._cancelled:
-                self._callbacks.append(callback)
+                self._append(callback)
                 return
         callback()
 
     def link_future(self, future: asyncio.Future[Any]) -> asyncio.Future[Any]:
-        """Cancel ``future`` when this token is cancelled; returns ``future``."""
+        """Cancel ``future`` when this token is cancelled; returns ``future``.
 
-        def _cancel_future() -> None:
-            loop = future.get_loop()
-            if loop.is_closed():
-                return
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is loop:
-                future.cancel()
-            else:
-                loop.call_soon_threadsafe(future.cancel)
-
-        self.add_callback(_cancel_future)
+        A token often outlives the futures linked to it (one token for a whole team
+        run); links to futures that are already done are dropped from time to time,
+        so the token does not keep their results alive.  (Any callback with a true
+        ``spent`` attribute is dropped the same way.)
+        """
+        canceller = _FutureCanceller(future)
+        with self._lock:
+            if not self._cancelled:
+                self._append(canceller)
+                return future
+        canceller()
         return future
+
+    def _append(self, callback: Callable[[], object]) -> None:
+        # Called with the lock held.  Drops callbacks that say they are spent (see
+        # ``_FutureCanceller.spent``), in one pass each time the list doubled.
+        callbacks = self._callbacks
+        if len(callbacks) >= self._prune_at:
+            callbacks[:] = [cb for cb in callbacks if getattr(cb, "spent", False) is not True]
+            self._prune_at = max(_PRUNE_MIN, 2 * len(callbacks))
+        callbacks.append(callback)
+
+
+_PRUNE_MIN = 64
+
+
+class _FutureCanceller:
+    """Cancels a linked future, on its own loop (the token may be cancelled from a thread)."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self.future = future
+
+    @property
+    def spent(self) -> bool:
+        """Whether the future is done, so cancelling it would do nothing."""
+        return self.future.done()
+
+    def __call__(self) -> None:
+        future = self.future
+        loop = future.get_loop()
+        if loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            future.cancel()
+        else:
+            loop.call_soon_threadsafe(future.cancel)

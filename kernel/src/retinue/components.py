@@ -352,7 +352,12 @@ def _parse_text(text: str, *, source: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ComponentLoadError(f"{source} is not valid YAML: {exc}") from exc
+        # Problem and position only: PyYAML's own text quotes the line, which may hold
+        # a secret written in clear.
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        raise ComponentLoadError(f"{source} is not valid YAML: {problem}{where}") from exc
 
 
 def load_component(
@@ -427,6 +432,13 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
             obj = target._from_config(config)
     except RetinueError:
         raise
+    except ValidationError as exc:
+        # Raised by a migration or by _from_config itself; pydantic's own text would
+        # echo the input values, which may include a secret in clear.
+        raise ComponentLoadError(
+            f"invalid config for {model.provider!r} ({target.__name__}, config version "
+            f"{version}):\n" + format_validation_error(exc)
+        ) from exc
     except Exception as exc:
         raise ComponentLoadError(
             f"{target.__name__} could not be built from its spec: {type(exc).__name__}: {exc}"

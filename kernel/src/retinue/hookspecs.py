@@ -247,8 +247,9 @@ def retinue_register_commands(subparsers: argparse._SubParsersAction[Any]) -> No
 def retinue_model_call_interceptors(client: Any) -> Sequence[ModelCallInterceptor] | None:
     """Return interceptors for the model calls of ``client`` (a ``ChatCompletionClient``).
 
-    Called once when the client is built; the interceptors are then called directly
-    on every ``create``/``create_stream``.  Return ``None`` or ``[]`` to add nothing.
+    Called once per client, on its first ``create``/``create_stream``; the interceptors
+    are then called directly on every call.  Return a list, or ``None``/``[]`` to add
+    nothing.
 
     Example::
 

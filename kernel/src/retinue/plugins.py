@@ -432,8 +432,16 @@ class PluginManager(pluggy.PluginManager):
         collected: list[Any] = []
         for record, impl in self.hookimpls(hook_name):
             ok, result = self.call_isolated(record, impl, **{argname: target})
-            if ok and result:
-                collected.extend(result)
+            if not ok or not result:
+                continue
+            if not isinstance(result, Sequence) or isinstance(result, str):
+                self.fail(
+                    record,
+                    f"hook {hook_name} returned {type(result).__name__}, not a list; "
+                    "return a list of interceptors (an empty list for none)",
+                )
+                continue
+            collected.extend(result)
         return collected
 
     def register_commands(self, subparsers: Any) -> None:

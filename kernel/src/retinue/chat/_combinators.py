@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .._errors import TerminatedError
-from ..components import ComponentModel, load_component
+from ..components import ComponentModel, load_nested
 from ._contracts import TerminationCondition
 from ._messages import BaseAgentEvent, BaseChatMessage, StopMessage
 
@@ -38,7 +38,12 @@ class _Combined(TerminationCondition):
 
     @classmethod
     def _from_config(cls, config: _CombinedConfig) -> Any:
-        return cls(*(load_component(spec, TerminationCondition) for spec in config.conditions))
+        return cls(
+            *(
+                load_nested(spec, TerminationCondition, f"conditions.{index}")
+                for index, spec in enumerate(config.conditions)
+            )
+        )
 
     @staticmethod
     def _merge(stops: Sequence[StopMessage]) -> StopMessage:

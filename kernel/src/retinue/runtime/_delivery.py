@@ -183,6 +183,9 @@ class MessageDelivery(MailboxScheduler):
                         self._spawn_worker(mailbox)
                     else:
                         mailbox.busy = False
+        if self._state > RUNNING:
+            # Stopped while an intervention handler was awaited: nothing would drain it.
+            self._check_accepting("send a message")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         trace_context = current_trace_context() if tracer is not None else None
         self._enqueue(mailbox, Envelope(message, ctx, future, chain, trace_context))

@@ -71,6 +71,11 @@ class StatePersistence(AgentDirectory):
                     await self.add_subscription(subscription)
         else:
             agents = state
+        if not isinstance(agents, Mapping):
+            raise SerializationError(
+                f"the 'agents' of a runtime state must map agent ids to states, got "
+                f"{type(agents).__name__}; pass what save_state() returned"
+            )
         for key, agent_state in agents.items():
             agent_id = AgentId.from_str(key)
             if agent_id.type not in self._factories:

@@ -160,6 +160,9 @@ class MailboxScheduler(AgentDirectory):
     ) -> None:
         # One envelope serves every recipient: nothing in it is per recipient.
         running = self._state == RUNNING
+        if not running and self._state != NEW:
+            # Stopped while an intervention handler was awaited: refuse, do not park it.
+            self._check_accepting("publish a message")
         for mailbox in mailboxes:
             if sender is not None and mailbox.agent_id == sender:
                 continue
@@ -285,7 +288,9 @@ class MailboxScheduler(AgentDirectory):
             envelope.ctx.topic_id,
             exc_info=exc,
         )
-        self._unhandled.append(exc)
+        if not self._ignore_unhandled:
+            # Kept for stop() to raise; when ignored, keeping it would only pin its frames.
+            self._unhandled.append(exc)
 
     def _raise_unhandled(self) -> None:
         errors, self._unhandled = self._unhandled, []

@@ -44,6 +44,11 @@ class _Canceller:
         elif not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self.fire)
 
+    @property
+    def spent(self) -> bool:
+        """Whether the awaited call is over (the token may then drop this callback)."""
+        return not self.active
+
     def fire(self) -> None:
         if self.active and not self.requested:
             self.requested = True

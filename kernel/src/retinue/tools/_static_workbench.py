@@ -82,7 +82,8 @@ class StaticWorkbench(Workbench):
         if len(by_own_name) != len(self._tools):
             raise ConfigurationError(
                 f"tool names must be unique in a workbench, got {[t.name for t in self._tools]}; "
-                "rename one with tool_overrides or give it another name"
+                "give one of them another name (e.g. FunctionTool(func, description, name=...)); "
+                "tool_overrides cannot tell them apart"
             )
         unknown = sorted(set(self._overrides) - set(by_own_name))
         if unknown:
