@@ -210,3 +210,12 @@ def test_doctor_passes_a_healthy_site_and_reports_a_shadowed_copy(tmp_path: Path
     )
     assert shadowed.returncode == 1
     assert "PROBLEM retinue-hello: installed 2 times" in shadowed.stdout
+
+
+def test_json_before_the_doctor_subcommand_still_means_json(tmp_path: Path) -> None:
+    site = PluginSite(tmp_path / "site")
+    site.add_plugin("hello", HELLO_PLUGIN)
+    for args in (("plugins", "--json", "doctor"), ("plugins", "doctor", "--json")):
+        done = retinue(site, *args, "--path", str(site.root))
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == [], f"{args} did not print JSON: {done.stdout!r}"

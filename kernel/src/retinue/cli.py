@@ -108,7 +108,11 @@ def _build_parser(manager: PluginManager) -> argparse.ArgumentParser:
     doctor = plugin_actions.add_parser(
         "doctor", help="check plugin metadata (requirements, entry points) without importing"
     )
-    doctor.add_argument("--json", action="store_true", help="print JSON instead of text")
+    # SUPPRESS keeps `retinue plugins --json doctor` meaning JSON: a sub-parser's own
+    # default would otherwise overwrite the parent's --json.
+    doctor.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text"
+    )
     doctor.add_argument(
         "--path",
         action="append",
