@@ -229,3 +229,31 @@ def test_model_families_are_recognised() -> None:
     assert ModelFamily.is_llama(ModelFamily.LLAMA_4_SCOUT)
     assert ModelFamily.is_mistral(ModelFamily.CODESTRAL)
     assert not ModelFamily.is_openai(ModelFamily.UNKNOWN)
+
+
+async def test_task_runner_run_reads_run_stream_to_its_result() -> None:
+    from collections.abc import AsyncGenerator
+
+    from retinue import RetinueError
+    from retinue.chat import TaskResult, TaskRunner
+
+    class Echo(TaskRunner):
+        def __init__(self, finish: bool) -> None:
+            self.finish = finish
+
+        async def run_stream(
+            self,
+            *,
+            task: Any = None,
+            cancellation_token: Any = None,
+            output_task_messages: bool = True,
+        ) -> AsyncGenerator[Any, None]:
+            message = TextMessage(content=str(task), source="user")
+            yield message
+            if self.finish:
+                yield TaskResult(messages=[message], stop_reason="done")
+
+    result = await Echo(finish=True).run(task="hi")
+    assert result.stop_reason == "done" and result.messages[0].content == "hi"
+    with pytest.raises(RetinueError, match=r"Echo.run_stream\(\) ended without a TaskResult"):
+        await Echo(finish=False).run(task="hi")

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .._errors import ConfigurationError
+from .._errors import ConfigurationError, RetinueError
 from ..cancellation import CancellationToken
 from ..components import Component
 from ._messages import BaseAgentEvent, BaseChatMessage, StopMessage
@@ -55,7 +55,6 @@ class Response:
 class TaskRunner(ABC):
     """Something that runs a task: an agent or a team."""
 
-    @abstractmethod
     async def run(
         self,
         *,
@@ -63,7 +62,25 @@ class TaskRunner(ABC):
         cancellation_token: CancellationToken | None = None,
         output_task_messages: bool = True,
     ) -> TaskResult:
-        """Run the task to the end and return the result."""
+        """Run the task to the end and return the result.
+
+        The default reads :meth:`run_stream` to its end, so implementations write one
+        method; override it only when a run can be cheaper without the stream.
+        """
+        result: TaskResult | None = None
+        async for item in self.run_stream(
+            task=task,
+            cancellation_token=cancellation_token,
+            output_task_messages=output_task_messages,
+        ):
+            if isinstance(item, TaskResult):
+                result = item
+        if result is None:
+            raise RetinueError(
+                f"{type(self).__name__}.run_stream() ended without a TaskResult; it must "
+                "yield one as its last item"
+            )
+        return result
 
     @abstractmethod
     def run_stream(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import Sequence
 
 from retinue import ConfigurationError
-from retinue.chat import BaseChatMessage, TaskResult, TextMessage
+from retinue.chat import BaseChatMessage, TextMessage
 
-__all__ = ["Task", "final_result", "task_messages"]
+__all__ = ["Task", "task_messages"]
 
 Task = str | BaseChatMessage | Sequence[BaseChatMessage] | None
 
@@ -36,13 +36,3 @@ def task_messages(task: Task, owner: str, name: str) -> list[BaseChatMessage] | 
         f"{owner} {name!r}: task must be a string, a chat message or a list of chat "
         f"messages, got {type(task).__name__}"
     )
-
-
-async def final_result(stream: AsyncIterable[object]) -> TaskResult:
-    """The :class:`TaskResult` a ``run_stream`` ends with, after reading it to the end."""
-    result: TaskResult | None = None
-    async for item in stream:
-        if isinstance(item, TaskResult):
-            result = item
-    assert result is not None  # run_stream always ends with a TaskResult
-    return result

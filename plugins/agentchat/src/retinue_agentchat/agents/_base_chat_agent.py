@@ -21,7 +21,7 @@ from retinue.chat import (
 )
 from retinue.telemetry import get_tracer, trace_invoke_agent_span
 
-from .._task import Task, final_result, task_messages
+from .._task import Task, task_messages
 
 __all__ = ["BaseChatAgent", "invoke_agent_span", "require_state_mapping"]
 
@@ -99,21 +99,6 @@ class BaseChatAgent(ChatAgent, ABC):
                 "without yielding a Response; its on_messages_stream must end with one"
             )
         return response
-
-    async def run(
-        self,
-        *,
-        task: Task = None,
-        cancellation_token: CancellationToken | None = None,
-        output_task_messages: bool = True,
-    ) -> TaskResult:
-        return await final_result(
-            self.run_stream(
-                task=task,
-                cancellation_token=cancellation_token,
-                output_task_messages=output_task_messages,
-            )
-        )
 
     async def run_stream(
         self,

@@ -38,7 +38,7 @@ from retinue.chat import (
 )
 from retinue.runtime import AgentId, AgentRuntime, TypeSubscription
 
-from .._task import Task, final_result, task_messages
+from .._task import Task, task_messages
 from ._container import ParticipantContainer
 from ._manager import UNDELIVERED_KEY, BaseGroupChatManager, GroupChatSetup
 from ._output import OutputChannel
@@ -270,21 +270,6 @@ class BaseGroupChat(Team, ABC):
         return [AgentId(t, self._team_id) for t in self._participant_types.values()]
 
     # --- running ----------------------------------------------------------------
-
-    async def run(
-        self,
-        *,
-        task: Task = None,
-        cancellation_token: CancellationToken | None = None,
-        output_task_messages: bool = True,
-    ) -> TaskResult:
-        return await final_result(
-            self.run_stream(
-                task=task,
-                cancellation_token=cancellation_token,
-                output_task_messages=output_task_messages,
-            )
-        )
 
     async def run_stream(
         self,
