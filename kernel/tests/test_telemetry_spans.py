@@ -212,6 +212,28 @@ async def test_streamed_chat_span_records_the_final_result(exporter: InMemorySpa
     assert chat.attributes["gen_ai.usage.output_tokens"] == items[-1].usage.completion_tokens
 
 
+async def test_a_stream_consumer_works_outside_the_chat_span(
+    exporter: InMemorySpanExporter,
+) -> None:
+    # Between chunks the consumer's own spans must not become children of the chat
+    # span, and a call it makes on the same client must be traced as a call of its own.
+    client = ScriptedChatCompletionClient([["a", "b"], "nested answer"])
+    tracer = telemetry.get_tracer()
+    assert tracer is not None
+    with tracer.start_as_current_span("consumer") as consumer:
+        async for item in client.create_stream([UserMessage(content="hi", source="u")]):
+            if item == "a":
+                with tracer.start_as_current_span("between chunks"):
+                    await client.create([UserMessage(content="again", source="u")])
+    spans = exporter.get_finished_spans()
+    chats = [span for span in spans if span.name == "chat scripted"]
+    assert len(chats) == 2, [span.name for span in spans]
+    between = by_name(spans, "between chunks")
+    consumer_id = consumer.get_span_context().span_id
+    assert parent_of(between) == consumer_id
+    assert {parent_of(chat) for chat in chats} == {consumer_id, between.context.span_id}
+
+
 class ClosingStreamClient(ScriptedChatCompletionClient):
     """A client whose stream notes when it is closed (as an SDK closes its HTTP response)."""
 

@@ -228,13 +228,15 @@ def _wrap_create_stream(func: Callable[..., AsyncGenerator[Any, None]]) -> Any:
         request = _model_request(self, messages, kwargs, stream=True)
         for interceptor in interceptors:
             request = await interceptor.before_model_call(request)
-        traced = _start_chat_span(self, request.messages)
-        span = traced[1] if traced is not None else None
-        reset = _active_model_call.set(self)
-        stream: AsyncGenerator[Any, None] | None = None
+        traced = _open_stream_span(self, request.messages)
+        span, span_context = traced if traced is not None else (None, None)
+        stream = func(self, request.messages, **_call_kwargs(request, kwargs))
         try:
-            stream = func(self, request.messages, **_call_kwargs(request, kwargs))
-            async for item in stream:
+            while True:
+                try:
+                    item = await _stream_step(stream.__anext__(), self, span_context)
+                except StopAsyncIteration:
+                    break
                 if not isinstance(item, str):  # the closing CreateResult
                     for interceptor in interceptors:
                         item = await interceptor.after_model_call(request, item)
@@ -244,30 +246,58 @@ def _wrap_create_stream(func: Callable[..., AsyncGenerator[Any, None]]) -> Any:
         except GeneratorExit:
             raise  # the consumer stopped reading early: not a failed call
         except BaseException as exc:
-            if traced is not None:
-                traced[0].__exit__(type(exc), exc, exc.__traceback__)
-                traced = None
+            if span is not None:
+                _telemetry().record_error(span, exc)
             raise
         finally:
             try:
-                if stream is not None:
-                    # Close the provider's stream (its HTTP response) now, not when
-                    # the garbage collector gets to it.
-                    await stream.aclose()
+                # Close the provider's stream (its HTTP response) now, not when the
+                # garbage collector gets to it.
+                await _stream_step(stream.aclose(), self, span_context)
             finally:
-                _reset_quietly(_active_model_call, reset)
-                if traced is not None:
-                    traced[0].__exit__(None, None, None)
+                if span is not None:
+                    span.end()
 
     create_stream._retinue_instrumented = True  # type: ignore[attr-defined]
     return create_stream
 
 
-def _reset_quietly(var: ContextVar[Any], token: Any) -> None:
-    # An async generator may be finished from another context (e.g. closed by the
-    # event loop's shutdown_asyncgens); the value then dies with that context anyway.
-    with contextlib.suppress(ValueError):
-        var.reset(token)
+def _open_stream_span(client: Any, messages: Any) -> tuple[Any, Any] | None:
+    telemetry = _telemetry()
+    if not telemetry.plugin_tracing_enabled(client):
+        return None
+    tracer = telemetry.get_tracer()
+    if tracer is None:
+        return None
+    span, span_context = telemetry.open_chat_span(
+        client.model_name, client.provider_name, tracer=tracer
+    )
+    if telemetry.capture_message_content():
+        span.set_attribute("gen_ai.input.messages", telemetry.content_attribute(list(messages)))
+    return span, span_context
+
+
+async def _stream_step(step: Coroutine[Any, Any, Any], client: Any, span_context: Any) -> Any:
+    """Run one step of a provider's stream inside the call's context, then leave it.
+
+    Setting the context only around each step (never across a ``yield``) keeps the
+    consumer's code between chunks out of the ``chat`` span and out of the
+    "already inside this client" marker, and detaches in the context that attached.
+    """
+    marker = _active_model_call.set(client)
+    token = None
+    if span_context is not None:
+        from opentelemetry import context
+
+        token = context.attach(span_context)
+    try:
+        return await step
+    finally:
+        if token is not None:
+            from opentelemetry import context
+
+            context.detach(token)
+        _active_model_call.reset(marker)
 
 
 # ------------------------------------------------------------------ tools

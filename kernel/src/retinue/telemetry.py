@@ -333,14 +333,34 @@ def trace_chat_span(
         tracer if tracer is not None else get_tracer(),
         f"chat {model}",
         kind="client",
-        attributes={
-            "gen_ai.operation.name": "chat",
-            "gen_ai.system": GEN_AI_SYSTEM,
-            "gen_ai.request.model": model,
-            "gen_ai.provider.name": provider_name,
-        },
+        attributes=_chat_attributes(model, provider_name),
     ) as span:
         yield span
+
+
+def open_chat_span(model: str, provider_name: str, *, tracer: Tracer) -> tuple[Span, Context]:
+    """A started ``chat {model}`` span that is *not* current, and a context holding it.
+
+    For streams: the span stays open while the consumer reads, but only the steps of the
+    provider's stream run in its context (so the consumer's own spans between chunks are
+    not its children).  End it with ``span.end()``.
+    """
+    from opentelemetry import trace
+    from opentelemetry.trace import SpanKind
+
+    span = tracer.start_span(
+        f"chat {model}", kind=SpanKind.CLIENT, attributes=_chat_attributes(model, provider_name)
+    )
+    return span, trace.set_span_in_context(span)
+
+
+def _chat_attributes(model: str, provider_name: str) -> dict[str, Any]:
+    return {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.system": GEN_AI_SYSTEM,
+        "gen_ai.request.model": model,
+        "gen_ai.provider.name": provider_name,
+    }
 
 
 @contextmanager
