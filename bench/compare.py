@@ -120,6 +120,22 @@ def run_script(
     return records
 
 
+def best_of(kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per measurement, the better of the record kept so far and the new one."""
+    best = {measurement_key(record): record for record in kept}
+    for record in new:
+        key = measurement_key(record)
+        if key not in best or _better(record, best[key]):
+            best[key] = record
+    return list(best.values())
+
+
+def _better(record: dict[str, Any], than: dict[str, Any]) -> bool:
+    value, unit = value_of(record)
+    other, _ = value_of(than)
+    return value > other if unit.endswith(HIGHER_IS_BETTER) else value < other
+
+
 def measurement_key(record: dict[str, Any]) -> tuple[Any, ...]:
     extras = tuple(
         sorted(
@@ -149,6 +165,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("only", nargs="?", help="run benchmarks whose name contains this")
     parser.add_argument("--no-autogen", action="store_true", help="run retinue only")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="run every script this many times, frameworks alternating, and keep each "
+        "measurement's best (a shared machine's noise comes in bursts)",
+    )
     args = parser.parse_args()
 
     scripts = discover(args.only)
@@ -159,15 +182,19 @@ def main() -> None:
     for path, frameworks, variants in scripts:
         for name, extra_args in variants.items():
             results: dict[str, list[dict[str, Any]]] = {}
-            for framework in frameworks:
-                if framework == "autogen":
-                    if autogen is None:
-                        continue
-                    python: Path | str = autogen
-                else:
-                    python = sys.executable
-                print(f"running {name} ({framework}) ...", file=sys.stderr)
-                results[framework] = run_script(python, path, framework, extra_args)
+            for round_number in range(1, args.rounds + 1):
+                for framework in frameworks:
+                    if framework == "autogen":
+                        if autogen is None:
+                            continue
+                        python: Path | str = autogen
+                    else:
+                        python = sys.executable
+                    print(
+                        f"running {name} ({framework}, round {round_number}) ...", file=sys.stderr
+                    )
+                    records = run_script(python, path, framework, extra_args)
+                    results[framework] = best_of(results.get(framework, []), records)
             (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
             if results.get("asyncio"):
                 baseline = results["asyncio"][0]
