@@ -62,13 +62,27 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
         *,
         model: str,
         model_info: ModelInfo,
+        model_info_arg: dict[str, Any] | None,
         create_args: Mapping[str, Any],
         include_name_in_message: bool,
         add_name_prefixes: bool,
         include_usage_in_stream: bool,
+        timeout: float | None,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
         secret: str | None,
     ) -> None:
         super().__init__(model=model, model_info=model_info)
+        # What the caller passed, kept for dumping the config (model_info is the resolved one).
+        self._model_info_arg = model_info_arg
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._default_headers = dict(default_headers) if default_headers else None
+        self._options = {
+            "include_name_in_message": include_name_in_message,
+            "add_name_prefixes": add_name_prefixes,
+            "include_usage_in_stream": include_usage_in_stream,
+        }
         self._create_args = {k: v for k, v in create_args.items() if v is not None}
         self._include_name = include_name_in_message
         self._add_name_prefixes = add_name_prefixes

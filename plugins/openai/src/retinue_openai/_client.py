@@ -73,20 +73,16 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
                 f"{self.key_env} or pass api_key=..."
             )
         self._organization = organization
-        self._timeout = timeout
-        self._max_retries = max_retries
-        self._model_info_arg = dict(model_info) if model_info is not None else None
-        self._default_headers = dict(default_headers) if default_headers else None
-        self._options = {
-            "include_name_in_message": include_name_in_message,
-            "add_name_prefixes": add_name_prefixes,
-            "include_usage_in_stream": include_usage_in_stream,
-        }
+        model_info_arg = dict(model_info) if model_info is not None else None
         super().__init__(
             model=model,
+            model_info_arg=model_info_arg,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
             model_info=resolve_model_info(
                 model,
-                self._model_info_arg,
+                model_info_arg,
                 custom_endpoint=custom_endpoint,
                 provider=self.provider_name,
                 known=self.lookup_known_model,
@@ -176,19 +172,15 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
         self._endpoint = azure_endpoint
         self._deployment = azure_deployment or model
         self._api_version = api_version
-        self._timeout = timeout
-        self._max_retries = max_retries
-        self._model_info_arg = dict(model_info) if model_info is not None else None
-        self._default_headers = dict(default_headers) if default_headers else None
-        self._options = {
-            "include_name_in_message": include_name_in_message,
-            "add_name_prefixes": add_name_prefixes,
-            "include_usage_in_stream": include_usage_in_stream,
-        }
+        model_info_arg = dict(model_info) if model_info is not None else None
         super().__init__(
             model=model,
+            model_info_arg=model_info_arg,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
             model_info=resolve_model_info(
-                model, self._model_info_arg, custom_endpoint=False, provider="azure_openai"
+                model, model_info_arg, custom_endpoint=False, provider="azure_openai"
             ),
             create_args=create_args,
             include_name_in_message=include_name_in_message,
