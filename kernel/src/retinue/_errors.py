@@ -32,6 +32,7 @@ __all__ = [
     "RuntimeClosedError",
     "SecretNotFoundError",
     "SerializationError",
+    "StateError",
     "TerminatedError",
     "ToolError",
     "UndeliverableError",
@@ -180,6 +181,11 @@ class CodeExecutionError(RetinueError):
 
 class SerializationError(RetinueError, ValueError):
     """A message could not be serialized or deserialized."""
+
+
+class StateError(RetinueError, ValueError):
+    """A saved state cannot be loaded: it is not what ``save_state()`` returned, is partial,
+    corrupted, or of an unknown version.  Nothing was changed by the failed load."""
 
 
 class UndeliverableError(RetinueError):
