@@ -220,19 +220,32 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=CI_PYTHON_CURRENT, venv_backend="none")
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the kernel (config in the root pyproject.toml)."""
-    session.run("uv", "run", "--all-packages", "mypy", external=True)
+    session.run("uv", "run", "--all-packages", "--group", "dev", "mypy", external=True)
 
 
 @nox.session(python=CI_PYTHON_CURRENT, venv_backend="none")
 def docs(session: nox.Session) -> None:
     """Build the documentation site with warnings as errors (links checked)."""
-    session.run("uv", "run", "mkdocs", "build", "--strict", "--site-dir", "site", external=True)
+    session.run(
+        "uv",
+        "run",
+        "--group",
+        "dev",
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        "site",
+        external=True,
+    )
 
 
 @nox.session(python=CI_PYTHON_CURRENT, venv_backend="none")
 def bench(session: nox.Session) -> None:
     """Run the benchmarks (``bench/compare.py``); numbers are printed, never asserted."""
-    session.run("uv", "run", "python", "bench/compare.py", *session.posargs, external=True)
+    session.run(
+        "uv", "run", "--group", "dev", "python", "bench/compare.py", *session.posargs, external=True
+    )
 
 
 def _ci_sessions() -> list[str]:

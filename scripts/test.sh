@@ -17,7 +17,7 @@ if command -v pyenv >/dev/null 2>&1; then
 fi
 
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-uv sync --all-packages --quiet
+uv sync --all-packages --group dev --quiet
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT

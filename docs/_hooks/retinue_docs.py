@@ -26,6 +26,7 @@ PLUGIN_GROUPS = ("plugins", "contrib")
 # (title, page) in reading order; pages other engineers have not written yet are left out.
 PAGES: list[tuple[str, str]] = [
     ("Getting started", "index.md"),
+    ("Installing", "install.md"),
     ("Concepts", "concepts.md"),
     ("Writing plugins", "writing-plugins.md"),
     ("Plugin template", "plugin-template.md"),
