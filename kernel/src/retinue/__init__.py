@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "dump_component": "retinue.components",
     "load_component": "retinue.components",
     "EnvSecret": "retinue._secrets",
+    "bounded_repr": "retinue._errors",
     "Secret": "retinue._secrets",
     "refuse_masked_secret": "retinue._secrets",
     "secret_from_env": "retinue._secrets",
@@ -87,9 +88,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         RuntimeClosedError as RuntimeClosedError,
         SecretNotFoundError as SecretNotFoundError,
         SerializationError as SerializationError,
+        StateError as StateError,
         TerminatedError as TerminatedError,
         ToolError as ToolError,
         UndeliverableError as UndeliverableError,
+        bounded_repr as bounded_repr,
     )
     from ._lazy import (
         lazy_exports as lazy_exports,

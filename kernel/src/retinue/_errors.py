@@ -7,6 +7,8 @@ wrong, with which input, and what to do about it.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AgentCreationError",
     "AgentNotFoundError",
@@ -37,6 +39,28 @@ __all__ = [
     "ToolError",
     "UndeliverableError",
 ]
+
+
+#: the longest ``repr`` of an input an error message echoes
+ECHO_LIMIT = 80
+
+
+def bounded_repr(value: Any, limit: int = ECHO_LIMIT) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters.
+
+    A longer repr ends with ``… (N chars)``, so a 10 MB input makes a short message
+    that still says how long the input was.  Use it wherever a message echoes input.
+    """
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not replace the error being reported
+        text = f"<{type(value).__name__}>"
+    return bounded_text(text, limit)
+
+
+def bounded_text(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, ending with ``… (N chars)`` when cut."""
+    return text if len(text) <= limit else f"{text[:limit]}\u2026 ({len(text)} chars)"
 
 
 class RetinueError(Exception):

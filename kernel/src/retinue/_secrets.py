@@ -9,6 +9,7 @@ never written in clear and never replaced by a mask that would lose it.
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, SecretStr
@@ -16,6 +17,10 @@ from pydantic import BeforeValidator, PlainSerializer, SecretStr
 from ._errors import ComponentError, ComponentLoadError, SecretNotFoundError
 
 __all__ = ["EnvSecret", "Secret", "refuse_masked_secret", "secret_from_env", "secret_value"]
+
+# A name echoed back when a referenced variable is unset.  Anything else may be the
+# secret itself pasted where its variable's name belongs, so it is never shown.
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 
 
 class EnvSecret(SecretStr):
@@ -71,8 +76,18 @@ def _resolve(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"env"}:
         name = value["env"]
         if not isinstance(name, str) or not name:
-            raise ValueError('a secret reference must look like {"env": "VARIABLE_NAME"}')
+            raise ComponentLoadError(
+                'a secret reference must look like {"env": "VARIABLE_NAME"}; give the name '
+                "of the environment variable that holds the secret"
+            )
         resolved = os.environ.get(name)
+        if resolved is None and _ENV_NAME.fullmatch(name) is None:
+            raise SecretNotFoundError(
+                'a secret reference {"env": ...} names no set environment variable, and the '
+                "name given is not shown because it does not look like one (it may be the "
+                "secret itself); put the secret in an environment variable such as "
+                'OPENAI_API_KEY and write {"env": "OPENAI_API_KEY"}'
+            )
         if resolved is None:
             raise SecretNotFoundError(
                 f"the spec refers to the environment variable {name!r} for a secret, "

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -44,8 +46,9 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticSerializationError
+from typing_extensions import Self
 
-from ._errors import ComponentError, ComponentLoadError, RetinueError
+from ._errors import ComponentError, ComponentLoadError, RetinueError, bounded_repr, bounded_text
 from .hookspecs import KINDS
 
 __all__ = [
@@ -190,14 +193,153 @@ class ComponentModel(BaseModel):
     description: str | None = None
     config: dict[str, Any] = Field(default_factory=dict)
 
+    # Built or validated directly, a bad spec raises ComponentLoadError like load_component,
+    # never pydantic's ValidationError (whose text and fields carry the raw input).
+    def __init__(self, /, **data: Any) -> None:
+        _guarded(lambda: super(ComponentModel, self).__init__(**data))
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate ``obj`` as a spec; a bad one raises :class:`ComponentLoadError`."""
+        return _guarded(lambda: super(ComponentModel, cls).model_validate(obj, *args, **kwargs))
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate JSON text as a spec; a bad one raises :class:`ComponentLoadError`."""
+        return _guarded(
+            lambda: super(ComponentModel, cls).model_validate_json(json_data, *args, **kwargs)
+        )
+
+
+#: the longest pydantic message shown per field of an invalid spec
+_MESSAGE_LIMIT = 200
+
 
 def format_validation_error(error: ValidationError) -> str:
-    """Render a pydantic error as ``path.to.field: message`` lines."""
+    """Render a pydantic error as ``path.to.field: message`` lines, never echoing input values.
+
+    Each path part and message is bounded, so a huge key or message stays short.
+    """
     lines = []
-    for item in error.errors():
-        path = ".".join(str(part) for part in item["loc"]) or "<root>"
-        lines.append(f"  {path}: {item['msg']}")
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        path = ".".join(bounded_text(str(part), 40) for part in item["loc"]) or "<root>"
+        lines.append(f"  {path}: {bounded_text(item['msg'], _MESSAGE_LIMIT)}")
     return "\n".join(lines)
+
+
+#: specs nest a few levels (a team's agents' model clients' configs); far deeper is an error
+MAX_SPEC_DEPTH = 100
+#: values in one spec, counting each use of a YAML alias again (so alias bombs stop here)
+MAX_SPEC_VALUES = 1_000_000
+
+# Keys whose values a message must never show, even when pydantic or a constructor echoes them.
+_SECRET_KEY = re.compile(r"key|token|secret|passw|credential|auth", re.IGNORECASE)
+# Values shaped like a provider's credential, wherever they sit (a key pasted as the
+# provider name, into an unknown field, ...): OpenAI/Anthropic, Google, GitHub, Slack,
+# Hugging Face, AWS access keys and JWTs.
+_CREDENTIAL = re.compile(
+    r"(sk|pk|rk)[-_][\w-]{8,}|AIza[\w-]{20,}|gh[pousr]_\w{20,}|github_pat_\w{20,}"
+    r"|xox[abprs]-[\w-]{10,}|hf_\w{20,}|AKIA[0-9A-Z]{16}|eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]*"
+)
+
+
+def _guarded(action: Callable[[], T], data: Any = None) -> T:
+    """Run one step of spec loading; whatever fails leaves as a :class:`RetinueError` alone.
+
+    This is the one error boundary of spec loading.  The error raised here has no
+    ``__cause__`` and no ``__context__``: the exceptions it replaces (pydantic's
+    ``ValidationError`` with its ``input_value``, PyYAML's marked errors quoting the
+    line, a constructor's ``ValueError``) carry the raw spec, and with it any key
+    written in clear.  Strings found under secret-looking keys of ``data`` are also
+    cut out of the message.
+    """
+    try:
+        return action()
+    except RetinueError as exc:
+        error: RetinueError = exc
+    except ValidationError as exc:
+        error = ComponentLoadError("invalid component spec:\n" + format_validation_error(exc))
+    except RecursionError:
+        error = _too_deep("the spec")
+    except Exception as exc:
+        error = ComponentLoadError(
+            f"the spec could not be loaded: {type(exc).__name__}: "
+            f"{bounded_text(str(exc), _MESSAGE_LIMIT)}; check the spec against the "
+            "provider's documented config"
+        )
+    secrets = _secret_strings(data)
+    if secrets:
+        message = str(error)
+        redacted = message
+        for secret in secrets:
+            redacted = redacted.replace(secret, "**********")
+        if redacted != message:
+            error = _same_type_with(error, redacted)
+    error.__cause__ = None
+    error.__context__ = None
+    error.__suppress_context__ = True
+    raise error
+
+
+def _same_type_with(error: RetinueError, message: str) -> RetinueError:
+    try:
+        return type(error)(message)
+    except Exception:  # an error class with a richer constructor: keep the family
+        return ComponentLoadError(message)
+
+
+def _too_deep(what: str) -> ComponentLoadError:
+    return ComponentLoadError(
+        f"{what} is nested more than {MAX_SPEC_DEPTH} levels deep, or refers to itself "
+        "through YAML anchors and aliases; flatten it (a component spec needs a few levels)"
+    )
+
+
+def _secret_strings(data: Any) -> list[str]:
+    """Strings under secret-looking keys, and credential-shaped strings, in ``data``.
+
+    Longest first, so a secret containing another is cut out whole.
+    """
+    found: set[str] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    seen = 0
+    while stack and seen < MAX_SPEC_VALUES:
+        value, secret = stack.pop()
+        seen += 1
+        if isinstance(value, str):
+            if secret and len(value) >= 4:
+                found.add(value)
+            found.update(match.group(0) for match in _CREDENTIAL.finditer(value))
+        elif isinstance(value, Mapping) and set(value) != {"env"}:
+            # An {"env": NAME} reference names a variable; _resolve never shows a name
+            # that could be the secret itself.
+            for key, item in value.items():
+                stack.append(
+                    (item, secret or (isinstance(key, str) and bool(_SECRET_KEY.search(key))))
+                )
+        elif isinstance(value, (list, tuple)) and len(stack) < MAX_SPEC_VALUES:
+            stack.extend((item, secret) for item in value)
+    return sorted(found, key=len, reverse=True)
+
+
+def _check_shape(data: Any, source: str) -> None:
+    """Refuse data too deep or too large to load, without recursing (cycles included)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if depth > MAX_SPEC_DEPTH:
+            raise _too_deep(source)
+        if count > MAX_SPEC_VALUES:
+            raise ComponentLoadError(
+                f"{source} holds more than {MAX_SPEC_VALUES} values (counting each use of a "
+                "YAML alias); a component spec is far smaller, so check what produced it"
+            )
+        if isinstance(value, Mapping):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((item, depth + 1) for item in value)
 
 
 class Component(Generic[ConfigT]):
@@ -254,9 +396,19 @@ class Component(Generic[ConfigT]):
             )
         try:
             dumped = self._to_config().model_dump(mode="json", exclude_none=True)
+        except RetinueError:
+            raise
         except PydanticSerializationError as exc:
             # The secret serializer's ComponentError arrives wrapped; surface its message.
-            raise ComponentError(f"cannot dump {cls.__name__}: {exc}") from exc
+            raise ComponentError(
+                f"cannot dump {cls.__name__}: {bounded_text(str(exc), _MESSAGE_LIMIT)}"
+            ) from None
+        except Exception as exc:
+            # A half-built object or a config that no longer validates: say which class.
+            raise ComponentError(
+                f"cannot dump {cls.__name__}: its _to_config() raised {type(exc).__name__}: "
+                f"{bounded_text(str(exc), _MESSAGE_LIMIT)}; dump only fully built components"
+            ) from None
         return ComponentModel(
             provider=provider,
             kind=cls.component_kind,
@@ -299,39 +451,86 @@ def dump_component(obj: Component[Any]) -> ComponentModel:
 
 
 def parse_spec(spec: ComponentModel | Mapping[str, Any] | str | Path) -> ComponentModel:
-    """Turn a model, mapping, JSON/YAML text or a path to a ``.json``/``.yaml`` file into a spec."""
+    """Turn a model, mapping, JSON/YAML text or a path to a ``.json``/``.yaml`` file into a spec.
+
+    Raises:
+        ComponentLoadError: the file cannot be read, the text cannot be parsed, or the
+            data is not a spec; the error never carries the raw input (see ``load_component``).
+    """
+    return _guarded(lambda: _parse_spec(spec), spec if isinstance(spec, Mapping) else None)
+
+
+def _parse_spec(spec: Any) -> ComponentModel:
+    source = "the component spec"
     if isinstance(spec, ComponentModel):
+        _check_shape(spec.config, source)
         return spec
     data: Any = spec
     if isinstance(spec, Path) or (
         isinstance(spec, str) and "\n" not in spec and spec.endswith((".json", ".yaml", ".yml"))
     ):
         path = Path(spec)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ComponentLoadError(f"cannot read component spec {path}: {exc}") from exc
-        data = _parse_text(text, source=str(path))
+        source = f"component spec file {bounded_repr(str(path))}"
+        data = _parse_text(_read_spec_file(path, source), source=source)
     elif isinstance(spec, str):
-        data = _parse_text(spec, source="<string>")
+        data = _parse_text(spec, source="the component spec text")
     if not isinstance(data, Mapping):
+        empty = " (it is empty)" if data is None else ""
         raise ComponentLoadError(
-            "a component spec must be a mapping with 'provider' and 'config', "
-            f"got {type(data).__name__}"
+            f"{source} must be a mapping with 'provider' and 'config'{empty}, got "
+            f"{type(data).__name__}; write it like "
+            '{"provider": "openai", "kind": "model_client", "config": {...}}'
         )
+    _check_shape(data, source)
     data = dict(data)
     if "kind" not in data and "component_type" in data:
         autogen_type = data["component_type"]
-        data["kind"] = AUTOGEN_COMPONENT_TYPES.get(autogen_type, autogen_type)
+        # Anything but a string is left for validation to refuse with the field's path.
+        data["kind"] = (
+            AUTOGEN_COMPONENT_TYPES.get(autogen_type, autogen_type)
+            if isinstance(autogen_type, str)
+            else autogen_type
+        )
     if data.get("component_version") is not None:
         # AutoGen writes the config version there; its ``version`` is the spec format's.
         data["version"] = data["component_version"]
+    return ComponentModel.model_validate(data)
+
+
+def _read_spec_file(path: Path, source: str) -> str:
     try:
-        return ComponentModel.model_validate(data)
-    except ValidationError as exc:
+        raw = path.read_bytes()
+    except IsADirectoryError:
         raise ComponentLoadError(
-            "invalid component spec:\n" + format_validation_error(exc)
-        ) from exc
+            f"cannot read {source}: it is a directory; pass the path of a .json or .yaml spec file"
+        ) from None
+    except FileNotFoundError:
+        raise ComponentLoadError(
+            f"cannot read {source}: it does not exist; check the path"
+        ) from None
+    except PermissionError:
+        raise ComponentLoadError(
+            f"cannot read {source}: permission denied; make it readable"
+        ) from None
+    except OSError as exc:
+        raise ComponentLoadError(
+            f"cannot read {source}: {exc.strerror or type(exc).__name__}; check the path"
+        ) from None
+    except ValueError:  # a NUL character, which no file system accepts in a path
+        raise ComponentLoadError(
+            f"cannot read {source}: a path cannot contain a NUL character; check the path"
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ComponentLoadError(
+            f"{source} is not UTF-8 text (invalid byte at offset {exc.start}); save it as UTF-8"
+        ) from None
+    if not text.strip():
+        raise ComponentLoadError(
+            f"{source} is empty; write a spec in it, e.g. the output of dump_component()"
+        )
+    return text
 
 
 def _parse_text(text: str, *, source: str) -> Any:
@@ -342,22 +541,44 @@ def _parse_text(text: str, *, source: str) -> Any:
         except json.JSONDecodeError as exc:
             raise ComponentLoadError(
                 f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            ) from exc
+            ) from None
+        except RecursionError:
+            raise _too_deep(source) from None
+        except ValueError:
+            raise _too_many_digits(source) from None
     try:
         import yaml
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError:  # pragma: no cover - depends on the environment
         raise ComponentLoadError(
             f"{source} looks like YAML, which needs PyYAML: pip install 'retinue[yaml]'"
-        ) from exc
+        ) from None
     try:
         return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        # Problem and position only: PyYAML's own text quotes the line, which may hold
-        # a secret written in clear.
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        mark = getattr(exc, "problem_mark", None)
+    except yaml.MarkedYAMLError as exc:
+        # Problem and position only: PyYAML's own text quotes the line, and a problem
+        # may quote a token (a tag, an alias); either may be a secret written in clear.
+        problem = _QUOTED.sub("'\u2026'", exc.problem or type(exc).__name__)
+        mark = exc.problem_mark
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        raise ComponentLoadError(f"{source} is not valid YAML: {problem}{where}") from exc
+        message = f"{source} is not valid YAML: {bounded_text(problem, _MESSAGE_LIMIT)}{where}"
+    except RecursionError:
+        raise _too_deep(source) from None
+    except ValueError:
+        raise _too_many_digits(source) from None
+    except Exception as exc:  # PyYAML's unmarked errors, whose text may quote the input
+        message = f"{source} is not valid YAML ({type(exc).__name__}); check its syntax"
+    raise ComponentLoadError(message)
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def _too_many_digits(source: str) -> ComponentLoadError:
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
+    return ComponentLoadError(
+        f"{source} holds a number with more than {limit} digits, which Python refuses to "
+        "read; write it as a string or shorten it"
+    )
 
 
 def load_component(
@@ -387,14 +608,19 @@ def load_component(
         SecretNotFoundError: a ``{"env": ...}`` secret is not set.
     """
     model = parse_spec(spec)
-    with _load_options(registry, trust_code, allow_imports) as options:
-        return _build(model, expected, options)
+
+    def build() -> T:
+        with _load_options(registry, trust_code, allow_imports) as options:
+            return _build(model, expected, options)
+
+    return _guarded(build, {"provider": model.provider, "kind": model.kind, "config": model.config})
 
 
 def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOptions) -> T:
+    provider = bounded_repr(model.provider)
     if model.kind is not None and model.kind not in KINDS:
         raise ComponentLoadError(
-            f"unknown component kind {model.kind!r} in spec for provider {model.provider!r}; "
+            f"unknown component kind {bounded_repr(model.kind)} in spec for provider {provider}; "
             f"expected one of: {', '.join(KINDS)}"
         )
     try:
@@ -405,10 +631,10 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
         else:
             target = options.registry.load(model.kind, model.provider)
     except RetinueError as exc:
-        raise ComponentLoadError(f"cannot load component: {exc}") from exc
+        raise ComponentLoadError(f"cannot load component: {exc}") from None
     if not (isinstance(target, type) and issubclass(target, Component)):
         raise ComponentLoadError(
-            f"provider {model.provider!r} resolves to {target!r}, which is not a retinue "
+            f"provider {provider} resolves to {bounded_repr(target)}, which is not a retinue "
             "Component and cannot be built from a spec"
         )
     version = model.version or 1
@@ -417,7 +643,7 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
             obj = target._from_config_past_version(model.config, version)
         elif version > target.component_version:
             raise ComponentLoadError(
-                f"the spec for {model.provider!r} has config version {version}, newer than "
+                f"the spec for {provider} has config version {version}, newer than "
                 f"the installed {target.__name__} supports ({target.component_version}); "
                 "upgrade the plugin that provides it"
             )
@@ -426,9 +652,9 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
                 config = target.component_config_schema.model_validate(model.config)
             except ValidationError as exc:
                 raise ComponentLoadError(
-                    f"invalid config for {model.provider!r} ({target.__name__}):\n"
+                    f"invalid config for {provider} ({target.__name__}):\n"
                     + format_validation_error(exc)
-                ) from exc
+                ) from None
             obj = target._from_config(config)
     except RetinueError:
         raise
@@ -436,16 +662,19 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
         # Raised by a migration or by _from_config itself; pydantic's own text would
         # echo the input values, which may include a secret in clear.
         raise ComponentLoadError(
-            f"invalid config for {model.provider!r} ({target.__name__}, config version "
+            f"invalid config for {provider} ({target.__name__}, config version "
             f"{version}):\n" + format_validation_error(exc)
-        ) from exc
+        ) from None
+    except RecursionError:
+        raise _too_deep(f"the config of {provider}") from None
     except Exception as exc:
         raise ComponentLoadError(
-            f"{target.__name__} could not be built from its spec: {type(exc).__name__}: {exc}"
-        ) from exc
+            f"{target.__name__} could not be built from its spec: {type(exc).__name__}: "
+            f"{bounded_text(str(exc), _MESSAGE_LIMIT)}"
+        ) from None
     if expected is not None and not isinstance(obj, expected):
         raise ComponentLoadError(
-            f"the spec for {model.provider!r} builds a {type(obj).__name__}, "
+            f"the spec for {provider} builds a {type(obj).__name__}, "
             f"but a {expected.__name__} was expected"
         )
     return cast(T, obj)
@@ -460,4 +689,4 @@ def load_nested(spec: ComponentModel | Mapping[str, Any], expected: type[T] | No
     try:
         return load_component(spec, expected)
     except ComponentLoadError as exc:
-        raise type(exc)(f"in {at}: {exc}") from exc
+        raise type(exc)(f"in {bounded_text(at)}: {exc}") from None

@@ -26,7 +26,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import ConfigurationError, PluginError, ProviderConflictError, ProviderNotFoundError
+from ._errors import (
+    ECHO_LIMIT,
+    ConfigurationError,
+    PluginError,
+    ProviderConflictError,
+    ProviderNotFoundError,
+    bounded_repr,
+)
 from .hookspecs import KINDS, PROVIDER_HOOKS
 from .plugins import PluginManager, PluginRecord, get_plugin_manager
 
@@ -307,7 +314,8 @@ class Registry:
         )
         if len(kinds) > 1:
             raise ConfigurationError(
-                f"the provider name {name!r} is registered for several kinds ({', '.join(kinds)}); "
+                f"the provider name {bounded_repr(name)} is registered for several kinds "
+                f"({', '.join(kinds)}); "
                 "pass the kind explicitly"
             )
         if not kinds:
@@ -316,16 +324,18 @@ class Registry:
 
     def _not_found_message(self, kind: str | None, name: str) -> str:
         what = f"{kind} provider" if kind else "provider of any kind"
-        lines = [f"no {what} named {name!r} is registered."]
+        lines = [f"no {what} named {bounded_repr(name)} is registered."]
         if kind is not None:
             lines.append(f"Available {kind} providers: {', '.join(self.names(kind)) or 'none'}.")
             elsewhere = [k for k in KINDS if k != kind and (k, name) in self._claims]
             if elsewhere:
-                lines.append(f"{name!r} is registered as a {' and '.join(elsewhere)} provider.")
+                lines.append(
+                    f"{bounded_repr(name)} is registered as a {' and '.join(elsewhere)} provider."
+                )
         distribution = _first_party_distribution(name)
         if distribution is not None:
             lines.append(f"It is provided by {distribution}: pip install {distribution}")
-        elif _DOTTED.match(name):
+        elif _DOTTED.match(name) and len(_module_of(name)) <= ECHO_LIMIT:
             lines.append(
                 f"To import this dotted path although no plugin registered it, trust its "
                 f"module: set {ALLOWLIST_ENV}={_module_of(name)} (comma-separated module "
@@ -409,7 +419,9 @@ class _Registrar:
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise ConfigurationError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
+        raise ConfigurationError(
+            f"unknown kind {bounded_repr(kind)}; expected one of: {', '.join(KINDS)}"
+        )
 
 
 def _doc_head(target: Any) -> str | None:
