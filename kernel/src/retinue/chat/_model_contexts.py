@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from .._errors import ConfigurationError
 from ..components import ComponentModel, load_nested
 from ..models import (
+    AssistantMessage,
     ChatCompletionClient,
     FunctionExecutionResultMessage,
     LLMMessage,
@@ -34,11 +35,30 @@ def _positive(name: str, value: int, context: str) -> int:
     return value
 
 
-def _without_leading_results(messages: list[LLMMessage]) -> list[LLMMessage]:
-    # Tool results whose calls were cut off would confuse (or be rejected by) the model.
-    while messages and isinstance(messages[0], FunctionExecutionResultMessage):
-        messages = messages[1:]
-    return messages
+def _without_unpaired_tool_messages(messages: list[LLMMessage]) -> list[LLMMessage]:
+    """``messages`` without tool results whose call is missing, nor tool calls whose
+    results are missing: providers reject either.  A call in the newest message is
+    still being run, so it stays."""
+    answered = {
+        result.call_id
+        for message in messages
+        if isinstance(message, FunctionExecutionResultMessage)
+        for result in message.content
+    }
+    asked: set[str] = set()
+    kept: list[LLMMessage] = []
+    for position, message in enumerate(messages):
+        if isinstance(message, AssistantMessage) and isinstance(message.content, list):
+            calls = {call.id for call in message.content}
+            if position != len(messages) - 1 and not calls <= answered:
+                continue
+            asked |= calls
+        elif isinstance(message, FunctionExecutionResultMessage) and any(
+            result.call_id not in asked for result in message.content
+        ):
+            continue
+        kept.append(message)
+    return kept
 
 
 class UnboundedContextConfig(BaseModel):
@@ -83,7 +103,7 @@ class BufferedChatCompletionContext(ChatCompletionContext):
         self._buffer_size = _positive("buffer_size", buffer_size, type(self).__name__)
 
     async def get_messages(self) -> list[LLMMessage]:
-        return _without_leading_results(self._messages[-self._buffer_size :])
+        return _without_unpaired_tool_messages(self._messages[-self._buffer_size :])
 
     def _to_config(self) -> BufferedContextConfig:
         return BufferedContextConfig(
@@ -127,7 +147,7 @@ class HeadAndTailChatCompletionContext(ChatCompletionContext):
         # A head ending in tool calls would leave them unanswered; keep it out.
         if head and isinstance(head[-1].content, list) and head[-1].type == "AssistantMessage":
             head = head[:-1]
-        tail = _without_leading_results(list(messages[-self._tail_size :]))
+        tail = _without_unpaired_tool_messages(list(messages[-self._tail_size :]))
         skipped = len(messages) - len(head) - len(tail)
         notice = UserMessage(content=f"Skipped {skipped} messages.", source="System")
         return [*head, notice, *tail]
@@ -156,7 +176,8 @@ class TokenLimitedChatCompletionContext(ChatCompletionContext):
 
     The budget is ``token_limit`` tokens, or (without one) whatever the client's context
     window leaves; tokens are counted by ``model_client.count_tokens``, including
-    ``tool_schema``.  The first message (usually the task) and the newest are kept longest.
+    ``tool_schema``.  The first message (usually the task) and the newest are kept longest;
+    a tool call and its result are left out together.
     """
 
     component_provider = "token_limited"
@@ -187,7 +208,7 @@ class TokenLimitedChatCompletionContext(ChatCompletionContext):
         messages = list(self._messages)
         while messages and not self._fits(messages):
             del messages[len(messages) // 2]
-            messages = _without_leading_results(messages)
+            messages = _without_unpaired_tool_messages(messages)
         return messages
 
     def _to_config(self) -> TokenLimitedContextConfig:

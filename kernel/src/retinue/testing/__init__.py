@@ -32,6 +32,8 @@ _EXPORTS: dict[str, str] = {
     "WorkbenchConformance": "retinue.testing._suites_workbench",
     "CodeExecutorConformance": "retinue.testing._suites_code_executor",
     "TerminationConditionConformance": "retinue.testing._suites_termination",
+    "ModelContextConformance": "retinue.testing._suites_model_context",
+    "MemoryConformance": "retinue.testing._suites_memory",
 }
 
 # Suites for agents, teams and runtimes: their public names are whatever those
