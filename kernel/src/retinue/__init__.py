@@ -34,6 +34,8 @@ _EXPORTS: dict[str, str] = {
     "load_component": "retinue.components",
     "EnvSecret": "retinue._secrets",
     "bounded_repr": "retinue._errors",
+    "StateTarget": "retinue._state",
+    "load_all_or_nothing": "retinue._state",
     "Secret": "retinue._secrets",
     "refuse_masked_secret": "retinue._secrets",
     "secret_from_env": "retinue._secrets",
@@ -108,6 +110,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         secret_from_env as secret_from_env,
         secret_value as secret_value,
     )
+    from ._state import StateTarget as StateTarget, load_all_or_nothing as load_all_or_nothing
     from .cancellation import (
         CancellationToken as CancellationToken,
     )

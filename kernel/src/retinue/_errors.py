@@ -207,9 +207,11 @@ class SerializationError(RetinueError, ValueError):
     """A message could not be serialized or deserialized."""
 
 
-class StateError(RetinueError, ValueError):
+class StateError(SerializationError):
     """A saved state cannot be loaded: it is not what ``save_state()`` returned, is partial,
-    corrupted, or of an unknown version.  Nothing was changed by the failed load."""
+    corrupted, or of an unknown version.  Nothing was changed by the failed load.
+
+    A :class:`SerializationError`, which runtimes raised for bad states before."""
 
 
 class UndeliverableError(RetinueError):

@@ -6,8 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from .._errors import StateError
+from .._state import state_error
 from ..cancellation import CancellationToken
 from ..components import Component
 from ..models import LLMMessage
@@ -51,7 +53,21 @@ class ChatCompletionContext(Component[Any], ABC):
         return {"messages": _MESSAGES.dump_python(self._messages, mode="json")}
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
-        self._messages = _MESSAGES.validate_python(state.get("messages", []))
+        """Restore :meth:`save_state`'s output; a malformed state changes nothing.
+
+        Raises:
+            StateError: ``state`` is not a mapping or its messages are not LLM messages.
+        """
+        if not isinstance(state, Mapping):
+            raise StateError(
+                f"a model context state must be a mapping with 'messages', got "
+                f"{type(state).__name__}; pass what save_state() returned"
+            )
+        try:
+            messages = _MESSAGES.validate_python(state.get("messages", []))
+        except ValidationError as exc:
+            raise state_error("cannot load the model context's messages", exc) from None
+        self._messages = messages
 
 
 class MemoryContent(BaseModel):

@@ -14,7 +14,15 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from .._errors import AgentNotFoundError, SerializationError
+from .._errors import (
+    AgentNotFoundError,
+    ConfigurationError,
+    SerializationError,
+    StateError,
+    bounded_repr,
+    bounded_text,
+)
+from .._state import StateTarget, load_all_or_nothing
 from ._directory import AgentDirectory
 from ._ids import AgentId
 from ._subscriptions import Subscription, TypePrefixSubscription, TypeSubscription
@@ -37,7 +45,10 @@ class StatePersistence(AgentDirectory):
         return state
 
     async def agent_load_state(self, agent: AgentId, state: Mapping[str, Any]) -> None:
-        await (await self._existing_type_agent(agent)).load_state(state)
+        instance = await self._existing_type_agent(agent)
+        await load_all_or_nothing(
+            [StateTarget(f"agent {agent}", instance.save_state, instance.load_state, state)]
+        )
 
     async def save_state(self) -> dict[str, Any]:
         """State of every agent created so far, plus subscriptions added at run time.
@@ -60,30 +71,92 @@ class StatePersistence(AgentDirectory):
         """Restore :meth:`save_state` output (AutoGen's flat ``{agent_id: state}`` also works).
 
         Agent types must be registered first; agents are created and handed their state.
+        All or nothing: the whole state is checked first, and when an agent refuses its
+        part, every agent gets its previous state back, agents created for the load are
+        dropped and no subscription is added; the error is a :class:`StateError`.
         """
+        agents, subscriptions = self._parse_state(state)
+        created = [agent_id for agent_id in agents if agent_id not in self._instances]
+        try:
+            instances = {agent_id: await self._get_agent(agent_id) for agent_id in agents}
+            await load_all_or_nothing(
+                [
+                    StateTarget(
+                        f"agent {agent_id}",
+                        instances[agent_id].save_state,
+                        instances[agent_id].load_state,
+                        agent_state,
+                    )
+                    for agent_id, agent_state in agents.items()
+                ]
+            )
+        except BaseException:
+            for agent_id in created:
+                self._forget_agent(agent_id)
+            raise
+        for subscription in subscriptions:
+            if not self._has_subscription(subscription):
+                await self.add_subscription(subscription)
+
+    def _parse_state(
+        self, state: Any
+    ) -> tuple[dict[AgentId, Mapping[str, Any]], list[Subscription]]:
+        """Check a whole runtime state without changing anything."""
         if not isinstance(state, Mapping):
-            raise SerializationError(f"runtime state must be a mapping, got {type(state).__name__}")
+            raise StateError(
+                f"runtime state must be a mapping, got {type(state).__name__}; pass what "
+                "save_state() returned"
+            )
+        subscriptions: list[Subscription] = []
         if "agents" in state and "version" in state:
+            if state["version"] != _STATE_VERSION:
+                raise StateError(
+                    f"runtime state version {bounded_repr(state['version'])} is not supported "
+                    f"(this runtime reads version {_STATE_VERSION}); save it again with this "
+                    "version of retinue"
+                )
             agents = state["agents"]
-            for item in state.get("subscriptions", ()):
-                subscription = _load_subscription(item)
-                if not self._has_subscription(subscription):
-                    await self.add_subscription(subscription)
+            items = state.get("subscriptions", [])
+            if not isinstance(items, list):
+                raise StateError(
+                    f"the 'subscriptions' of a runtime state must be a list, got "
+                    f"{type(items).__name__}; pass what save_state() returned"
+                )
+            subscriptions = [_load_subscription(item) for item in items]
         else:
             agents = state
         if not isinstance(agents, Mapping):
-            raise SerializationError(
+            raise StateError(
                 f"the 'agents' of a runtime state must map agent ids to states, got "
                 f"{type(agents).__name__}; pass what save_state() returned"
             )
+        parsed: dict[AgentId, Mapping[str, Any]] = {}
         for key, agent_state in agents.items():
-            agent_id = AgentId.from_str(key)
+            if not isinstance(key, str):
+                raise StateError(
+                    f"runtime state: agent id {bounded_repr(key)} is not text like 'type/key'"
+                )
+            try:
+                agent_id = AgentId.from_str(key)
+            except ConfigurationError as exc:
+                raise StateError(f"runtime state: {exc}") from None
             if agent_id.type not in self._factories:
                 raise AgentNotFoundError(
-                    f"cannot load the state of {agent_id}: {self._not_found_message(agent_id)}"
+                    f"cannot load the state of {bounded_text(str(agent_id))}: "
+                    f"{self._not_found_message(agent_id)}"
                 )
-            agent = await self._get_agent(agent_id)
-            await agent.load_state(agent_state)
+            if not isinstance(agent_state, Mapping):
+                raise StateError(
+                    f"runtime state: the state of agent {bounded_text(key)} must be a mapping, "
+                    f"got {type(agent_state).__name__}; pass what save_state() returned"
+                )
+            parsed[agent_id] = agent_state
+        return parsed, subscriptions
+
+    def _forget_agent(self, agent_id: AgentId) -> None:
+        """Drop an agent created only to take a state that was then refused."""
+        self._instances.pop(agent_id, None)
+        self._mailboxes.pop(agent_id, None)
 
 
 def _checked_json(state: Any, what: str) -> Any:
@@ -115,14 +188,23 @@ def _dump_subscription(subscription: Subscription) -> dict[str, str] | None:
     }
 
 
-def _load_subscription(item: Mapping[str, str]) -> Subscription:
-    try:
-        if item["kind"] == "type":
-            return TypeSubscription(item["topic_type"], item["agent_type"], id=item["id"])
-        if item["kind"] == "type_prefix":
-            return TypePrefixSubscription(
-                item["topic_type_prefix"], item["agent_type"], id=item["id"]
-            )
-    except (KeyError, TypeError) as exc:
-        raise SerializationError(f"invalid saved subscription {item!r}: missing {exc}") from exc
-    raise SerializationError(f"invalid saved subscription {item!r}: unknown kind")
+def _load_subscription(item: Any) -> Subscription:
+    kind = item.get("kind") if isinstance(item, Mapping) else None
+    fields = (
+        {
+            "type": ("topic_type", "agent_type", "id"),
+            "type_prefix": ("topic_type_prefix", "agent_type", "id"),
+        }.get(kind)
+        if isinstance(kind, str)
+        else None
+    )
+    if fields is None or not all(isinstance(item.get(name), str) for name in fields):
+        raise StateError(
+            f"invalid saved subscription {bounded_repr(item)}: expected kind 'type' with "
+            "topic_type, agent_type and id, or kind 'type_prefix' with topic_type_prefix, "
+            "agent_type and id (all text); pass what save_state() returned"
+        )
+    topic, agent_type, subscription_id = (item[name] for name in fields)
+    if kind == "type":
+        return TypeSubscription(topic, agent_type, id=subscription_id)
+    return TypePrefixSubscription(topic, agent_type, id=subscription_id)
