@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .._errors import ConfigurationError, SerializationError
+from .._errors import ConfigurationError, SerializationError, bounded_repr, bounded_text
 from ..code import CodeBlock, CodeResult
 from ..models import (
     FunctionCall,
@@ -343,11 +343,24 @@ def load_chat_message(data: Mapping[str, Any]) -> BaseMessage:
     Raises:
         SerializationError: the ``type`` is missing or not registered.
     """
+    if not isinstance(data, Mapping):
+        raise SerializationError(
+            f"a saved chat message must be a mapping with a 'type', got {type(data).__name__}"
+        )
     type_name = data.get("type")
     cls = _MESSAGE_TYPES.get(type_name) if isinstance(type_name, str) else None
     if cls is None:
         raise SerializationError(
-            f"unknown chat message type {type_name!r}; import the module that defines it "
-            f"before loading (known: {', '.join(sorted(_MESSAGE_TYPES))})"
+            f"unknown chat message type {bounded_repr(type_name)}; import the module that "
+            f"defines it before loading (known: {', '.join(sorted(_MESSAGE_TYPES))})"
         )
-    return cls.model_validate(dict(data))
+    try:
+        return cls.model_validate(dict(data))
+    except ValidationError as exc:
+        # pydantic's text echoes the input; name the fields only.
+        fields = ", ".join(
+            ".".join(str(part) for part in item["loc"]) or "<root>" for item in exc.errors()
+        )
+        raise SerializationError(
+            f"a saved {cls.__name__} is invalid (fields: {bounded_text(fields, 200)})"
+        ) from None
