@@ -149,6 +149,7 @@ async def test_runtime_is_a_component_and_a_registered_provider() -> None:
     assert spec.config == {
         "ignore_unhandled_exceptions": True,
         "serialize_messages": True,
+        "stop_grace_period": 5.0,
         "tracing": True,
     }
     loaded = retinue.load_component(spec.model_dump())
@@ -418,4 +419,122 @@ async def test_a_cancelled_send_waiting_in_the_mailbox_is_never_handled() -> Non
     assert await asyncio.wait_for(first, 30) == "first"
     assert await asyncio.wait_for(runtime.send_message(Hop(["after"]), recipient), 30) == "after"
     assert handled == ["first", "after"]
+    await runtime.close()
+
+
+@dataclass
+class StopFromInside:
+    pass
+
+
+class Stopper(RoutedAgent):
+    """Stops its own runtime from inside a handler."""
+
+    def __init__(self) -> None:
+        super().__init__("stops the runtime")
+        self.stopped = asyncio.Event()
+
+    @message_handler
+    async def on_stop(self, message: StopFromInside, ctx: MessageContext) -> None:
+        await self.runtime.stop()
+        self.stopped.set()
+
+
+async def test_a_handler_can_stop_its_own_runtime() -> None:
+    # Published, so the handler runs in one of the runtime's tasks, which stop() must
+    # not wait for (it would wait for itself).
+    runtime = InProcessRuntime(stop_grace_period=30)
+    await Stopper.register(runtime, "stopper", Stopper)
+    await runtime.add_subscription(retinue.runtime.TypeSubscription("stop", "stopper"))
+    runtime.start()
+    await runtime.publish_message(StopFromInside(), retinue.runtime.TopicId("stop", "k"))
+    agent = await runtime.try_get_underlying_agent_instance(AgentId("stopper", "k"), Stopper)
+    await asyncio.wait_for(agent.stopped.wait(), 10)
+    assert not runtime.is_running
+    await asyncio.wait_for(runtime.close(), 10)
+
+
+@dataclass
+class AwaitToken:
+    pass
+
+
+class TokenWatcher(RoutedAgent):
+    def __init__(self) -> None:
+        super().__init__("returns when its token is cancelled")
+        self.entered = asyncio.Event()
+
+    @message_handler
+    async def on_await(self, message: AwaitToken, ctx: MessageContext) -> str:
+        cancelled = asyncio.Event()
+        ctx.cancellation_token.add_callback(cancelled.set)
+        self.entered.set()
+        await cancelled.wait()
+        return "token cancelled"
+
+
+async def test_stop_cancels_the_token_of_a_handler_running_in_its_senders_task() -> None:
+    runtime = InProcessRuntime(stop_grace_period=0.05)
+    await TokenWatcher.register(runtime, "watcher", TokenWatcher)
+    runtime.start()
+    recipient = AgentId("watcher", "k")
+    # Sent from outside to an idle agent: the handler runs inline in this task.
+    sending = asyncio.ensure_future(runtime.send_message(AwaitToken(), recipient))
+    agent = await runtime.try_get_underlying_agent_instance(recipient, TokenWatcher)
+    await asyncio.wait_for(agent.entered.wait(), 10)
+    await asyncio.wait_for(runtime.stop(), 10)
+    assert await asyncio.wait_for(sending, 10) == "token cancelled"
+    runtime.start()
+    sending = asyncio.ensure_future(runtime.send_message(AwaitToken(), recipient))
+    await asyncio.wait_for(runtime.close(), 10)
+    assert await asyncio.wait_for(sending, 10) == "token cancelled"
+
+
+async def test_waiters_for_an_agent_whose_creation_was_cancelled_get_an_error() -> None:
+    gate = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def slow_factory() -> Hopper:
+        entered.set()
+        await gate.wait()
+        return Hopper()
+
+    runtime = InProcessRuntime()
+    await runtime.register_factory("slow", slow_factory)
+    runtime.start()
+    recipient = AgentId("slow", "k")
+    creating = asyncio.ensure_future(runtime.send_message(Count(), recipient))
+    await asyncio.wait_for(entered.wait(), 10)
+    waiting = asyncio.ensure_future(runtime.get(recipient, lazy=False))
+    await asyncio.sleep(0)
+    creating.cancel()
+    with pytest.raises(retinue.AgentCreationError, match=r"slow/k.*cancelled"):
+        await asyncio.wait_for(waiting, 10)
+    gate.set()
+    assert await asyncio.wait_for(runtime.send_message(Count(), recipient), 10) == 1
+    await runtime.close()
+
+
+@pytest.mark.parametrize("grace", [-1, "soon", True])
+def test_a_bad_stop_grace_period_is_a_clear_error(grace: Any) -> None:
+    with pytest.raises(retinue.ConfigurationError, match="stop_grace_period"):
+        InProcessRuntime(stop_grace_period=grace)
+
+
+async def test_crossed_chains_with_cancellation_tokens_complete() -> None:
+    # Each send carries a token, so the handlers run in tasks and the send that closes
+    # the cycle takes the token path; afterwards no mailbox is left held.
+    runtime = InProcessRuntime()
+    await Hopper.register(runtime, "hopper", Hopper)
+    runtime.start()
+    token = CancellationToken()
+    replies = await asyncio.wait_for(
+        asyncio.gather(
+            runtime.send_message(Hop(["b", "a"]), AgentId("hopper", "a"), cancellation_token=token),
+            runtime.send_message(Hop(["a", "b"]), AgentId("hopper", "b"), cancellation_token=token),
+        ),
+        10,
+    )
+    assert replies == [["a", "b", "a"], ["b", "a", "b"]]
+    assert all(mailbox.holder is None for mailbox in runtime._mailboxes.values())
     await runtime.close()

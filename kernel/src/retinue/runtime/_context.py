@@ -6,7 +6,9 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._agent import MessageContext
     from ._ids import AgentId
+    from ._mailbox import Mailbox
 
 __all__ = ["HandlerFrame", "current_agent_id", "handler_chain", "instantiation_context"]
 
@@ -15,14 +17,20 @@ class HandlerFrame:
     """One agent handler that is running (and possibly awaiting) in the current call chain.
 
     ``active`` turns false when the handler returns, so a task that was spawned inside
-    the handler and outlives it is no longer treated as part of the chain.
+    the handler and outlives it is no longer treated as part of the chain.  ``waits``
+    lists the mailboxes this handler, or a handler it awaits further down its chain,
+    is queued on: the edges of the runtime's wait-for graph (see
+    ``MailboxScheduler._closes_cycle``).  ``ctx`` is the context of the message being
+    handled, so ``stop`` can reach the handler's cancellation token.
     """
 
-    __slots__ = ("active", "agent_id")
+    __slots__ = ("active", "agent_id", "ctx", "waits")
 
-    def __init__(self, agent_id: AgentId) -> None:
+    def __init__(self, agent_id: AgentId, ctx: MessageContext) -> None:
         self.agent_id = agent_id
+        self.ctx = ctx
         self.active = True
+        self.waits: list[Mailbox] = []
 
 
 # The handlers awaiting each other along the current RPC chain, outermost first.

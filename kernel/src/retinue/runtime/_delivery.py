@@ -55,11 +55,13 @@ class MessageDelivery(MailboxScheduler):
         intervention_handlers: Iterable[MessageInterceptor],
         serialize_messages: bool,
         ignore_unhandled_exceptions: bool,
+        stop_grace_period: float,
         tracer_provider: TracerProvider | None,
         tracing: bool,
     ) -> None:
         super().__init__(
             ignore_unhandled_exceptions=ignore_unhandled_exceptions,
+            stop_grace_period=stop_grace_period,
             tracer_provider=tracer_provider,
             tracing=tracing,
         )
@@ -152,7 +154,16 @@ class MessageDelivery(MailboxScheduler):
     ) -> Any:
         mailbox = self._mailboxes.get(recipient) or self._mailbox(recipient)
         chain = handler_chain.get()
-        direct = mailbox.concurrent or (bool(chain) and chain_contains(chain, recipient))
+        # Inline in this chain when queueing would deadlock: the recipient awaits further
+        # up the chain (A -> B -> A), or its mailbox is held by a handler that waits,
+        # transitively, for this chain (crossed chains, X -> Y while Y -> X).
+        direct = mailbox.concurrent or (
+            bool(chain)
+            and (
+                chain_contains(chain, recipient)
+                or (mailbox.busy and self._closes_cycle(chain, mailbox))
+            )
+        )
         if has_token:
             if ctx.cancellation_token.is_cancelled():
                 raise CancelledError(f"the send to {recipient} was cancelled before delivery")
@@ -160,7 +171,7 @@ class MessageDelivery(MailboxScheduler):
                 # A task, so the token can cancel the handler without cancelling the sender.
                 self._begin()
                 task = asyncio.ensure_future(
-                    self._handle(recipient, message, ctx, chain, tracer, None)
+                    self._handle(recipient, message, ctx, chain, tracer, None, None)
                 )
                 task.add_done_callback(lambda _: self._end())
                 return await self._await_reply(task, ctx, recipient)
@@ -168,7 +179,7 @@ class MessageDelivery(MailboxScheduler):
             if direct:
                 self._begin()
                 try:
-                    return await self._handle(recipient, message, ctx, chain, tracer, None)
+                    return await self._handle(recipient, message, ctx, chain, tracer, None, None)
                 finally:
                     self._end()
             if not mailbox.busy:
@@ -176,7 +187,7 @@ class MessageDelivery(MailboxScheduler):
                 mailbox.busy = True
                 self._begin()
                 try:
-                    return await self._handle(recipient, message, ctx, chain, tracer, None)
+                    return await self._handle(recipient, message, ctx, chain, tracer, None, mailbox)
                 finally:
                     self._end()
                     if mailbox.queue:
@@ -189,7 +200,17 @@ class MessageDelivery(MailboxScheduler):
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         trace_context = current_trace_context() if tracer is not None else None
         self._enqueue(mailbox, Envelope(message, ctx, future, chain, trace_context))
-        return await self._await_reply(future, ctx, recipient)
+        if not chain:
+            return await self._await_reply(future, ctx, recipient)
+        # Edges of the wait-for graph: every handler of this chain now waits on the mailbox.
+        waiting = [frame for frame in chain if frame.active]
+        for frame in waiting:
+            frame.waits.append(mailbox)
+        try:
+            return await self._await_reply(future, ctx, recipient)
+        finally:
+            for frame in waiting:
+                frame.waits.remove(mailbox)
 
     async def _await_reply(
         self, future: asyncio.Future[Any], ctx: MessageContext, recipient: AgentId

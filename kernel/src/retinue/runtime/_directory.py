@@ -172,7 +172,17 @@ class AgentDirectory(AgentRuntime):
         try:
             agent = await self._create_agent(agent_id, factory, expected_class)
         except BaseException as exc:
-            creating.set_exception(exc)
+            if isinstance(exc, asyncio.CancelledError):
+                # The creator's task was cancelled, not the tasks waiting for the agent:
+                # they get an error of their own instead of a cancellation.
+                creating.set_exception(
+                    AgentCreationError(
+                        f"creating agent {agent_id} was interrupted: the task running its "
+                        "factory was cancelled; send the message again to create it anew"
+                    )
+                )
+            else:
+                creating.set_exception(exc)
             creating.exception()  # retrieved here, so no "never retrieved" warning
             raise
         finally:

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..components import Component
 from ..middleware import MessageInterceptor
@@ -45,12 +45,16 @@ if TYPE_CHECKING:
 
 __all__ = ["InProcessRuntime", "InProcessRuntimeConfig", "SingleThreadedAgentRuntime"]
 
+# Seconds stop() gives running handlers before cancelling them.
+DEFAULT_STOP_GRACE_PERIOD = 5.0
+
 
 class InProcessRuntimeConfig(BaseModel):
     """Config of :class:`InProcessRuntime` (provider ``inprocess``)."""
 
     ignore_unhandled_exceptions: bool = True
     serialize_messages: bool = False
+    stop_grace_period: float = Field(default=DEFAULT_STOP_GRACE_PERIOD, ge=0)
     tracing: bool = True
 
 
@@ -65,6 +69,8 @@ class InProcessRuntime(MessageDelivery, StatePersistence, Component[InProcessRun
             (it is always logged and recorded on the trace).
         serialize_messages: encode and decode every message and reply as a process
             boundary would, to check that they survive the gRPC runtime.
+        stop_grace_period: seconds :meth:`stop` gives running handlers to finish
+            before it cancels them (each call can override it).
         tracer_provider: OpenTelemetry provider for this runtime's spans (default: the
             one :mod:`retinue.telemetry` uses).
         tracing: ``False`` turns this runtime's spans off.
@@ -86,6 +92,7 @@ class InProcessRuntime(MessageDelivery, StatePersistence, Component[InProcessRun
         intervention_handlers: Iterable[MessageInterceptor] | None = None,
         ignore_unhandled_exceptions: bool = True,
         serialize_messages: bool = False,
+        stop_grace_period: float = DEFAULT_STOP_GRACE_PERIOD,
         tracer_provider: TracerProvider | None = None,
         tracing: bool = True,
     ) -> None:
@@ -93,6 +100,7 @@ class InProcessRuntime(MessageDelivery, StatePersistence, Component[InProcessRun
             intervention_handlers=intervention_handlers or (),
             serialize_messages=serialize_messages,
             ignore_unhandled_exceptions=ignore_unhandled_exceptions,
+            stop_grace_period=stop_grace_period,
             tracer_provider=tracer_provider,
             tracing=tracing,
         )
@@ -108,6 +116,7 @@ class InProcessRuntime(MessageDelivery, StatePersistence, Component[InProcessRun
         return InProcessRuntimeConfig(
             ignore_unhandled_exceptions=self._ignore_unhandled,
             serialize_messages=self._serialize,
+            stop_grace_period=self._grace,
             tracing=self._tracing,
         )
 
@@ -116,6 +125,7 @@ class InProcessRuntime(MessageDelivery, StatePersistence, Component[InProcessRun
         return cls(
             ignore_unhandled_exceptions=config.ignore_unhandled_exceptions,
             serialize_messages=config.serialize_messages,
+            stop_grace_period=config.stop_grace_period,
             tracing=config.tracing,
         )
 

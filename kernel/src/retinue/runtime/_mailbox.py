@@ -54,12 +54,20 @@ class Envelope:
 
 
 class Mailbox:
-    """One agent's queue; ``busy`` while a handler of the agent runs or a worker drains it."""
+    """One agent's queue; ``busy`` while a handler of the agent runs or a worker drains it.
 
-    __slots__ = ("agent_id", "busy", "concurrent", "queue")
+    ``holder`` is the frame of the handler that has the mailbox right now (``None``
+    between two messages): whoever queues here waits for that handler.  ``worker`` is
+    the task draining the queue, if any (a handler run inline in its sender's task has
+    none).
+    """
+
+    __slots__ = ("agent_id", "busy", "concurrent", "holder", "queue", "worker")
 
     def __init__(self, agent_id: AgentId) -> None:
         self.agent_id = agent_id
         self.queue: deque[Envelope] = deque()
         self.busy = False
         self.concurrent = False
+        self.holder: HandlerFrame | None = None
+        self.worker: asyncio.Task[None] | None = None

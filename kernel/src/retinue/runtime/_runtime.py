@@ -27,8 +27,10 @@ class AgentRuntime(ABC):
     * Agents are created lazily, per ``AgentId(type, key)``, by the factory registered
       for their type; instances can also be registered directly.
     * ``start`` begins delivery; ``stop_when_idle`` waits until no message is queued
-      or being handled, then stops; ``stop`` finishes the handlers that are running
-      and fails the queued messages; ``close`` stops and closes every agent.
+      or being handled, then stops; ``stop`` fails the queued messages and gives
+      running handlers a bounded grace period before cancelling them (it never
+      hangs); ``close`` stops and closes every agent.
+    * Crossed call chains (X -> Y while Y -> X) never deadlock.
     """
 
     @abstractmethod
@@ -37,7 +39,7 @@ class AgentRuntime(ABC):
 
     @abstractmethod
     async def stop(self) -> None:
-        """Finish running handlers; queued messages fail with ``RuntimeClosedError``."""
+        """Stop: queued messages fail with ``RuntimeClosedError``; bounded wait for handlers."""
 
     @abstractmethod
     async def stop_when_idle(self) -> None:

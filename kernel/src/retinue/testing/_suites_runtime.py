@@ -2,7 +2,8 @@
 
 Subclass :class:`RuntimeConformance` and provide the ``runtime_factory`` fixture: an
 async callable that takes runtime options (``intervention_handlers``,
-``ignore_unhandled_exceptions``) and returns a new, not yet started runtime::
+``ignore_unhandled_exceptions``, ``stop_grace_period``) and returns a new, not yet
+started runtime::
 
     class TestMyRuntime(RuntimeConformance):
         @pytest.fixture
@@ -103,6 +104,29 @@ class Call:
 
 
 @dataclass
+class Cross:
+    """Yield a few times (so the other handlers get going), then ping the next agent.
+
+    ``ring`` maps each agent (``str(agent_id)``) to the ``[type, key]`` it pings.
+    """
+
+    ring: dict[str, list[str]]
+
+
+@dataclass
+class Relay:
+    """Send ``Slow`` to ``AgentId(type, key)`` and return its reply."""
+
+    type: str
+    key: str
+
+
+@dataclass
+class Stuck:
+    """A handler that never returns and ignores its cancellation token."""
+
+
+@dataclass
 class Slow:
     """A handler that awaits: read, yield, write."""
 
@@ -142,6 +166,7 @@ class Recorder(RoutedAgent):
         self.active = 0
         self.max_active = 0
         self.cancel_seen: asyncio.Event = asyncio.Event()
+        self.stuck: asyncio.Event = asyncio.Event()
 
     @message_handler
     async def on_ping(self, message: Ping, ctx: MessageContext) -> Ping:
@@ -176,6 +201,23 @@ class Recorder(RoutedAgent):
                 AgentId(message.target, message.key),
             )
         return await self.send_message(Ping(0), AgentId(message.target, message.key))
+
+    @message_handler
+    async def on_cross(self, message: Cross, ctx: MessageContext) -> Any:
+        for _ in range(5):
+            await asyncio.sleep(0)
+        target_type, target_key = message.ring[str(self.id)]
+        return await self.send_message(Ping(0), AgentId(target_type, target_key))
+
+    @message_handler
+    async def on_relay(self, message: Relay, ctx: MessageContext) -> Any:
+        await asyncio.sleep(0)
+        return await self.send_message(Slow(), AgentId(message.type, message.key))
+
+    @message_handler
+    async def on_stuck(self, message: Stuck, ctx: MessageContext) -> None:
+        self.stuck.set()
+        await asyncio.Event().wait()
 
     @message_handler
     async def on_wait(self, message: WaitForCancel, ctx: MessageContext) -> None:
@@ -613,6 +655,81 @@ class RuntimeConformance:
         assert reply == Ping(1)
         assert (await self._recorder(runtime, "a")).count == 1
         assert (await self._recorder(runtime, "self")).count == 1
+
+    @pytest.mark.parametrize("agents", [2, 3])
+    async def test_crossed_call_chains_do_not_deadlock(
+        self, runtime: AgentRuntime, agents: int
+    ) -> None:
+        # Each agent's handler pings the next one in the ring while every other
+        # handler is busy doing the same: X -> Y while Y -> X (or X -> Y -> Z -> X).
+        await Recorder.register(runtime, "recorder", Recorder)
+        ids = [AgentId("recorder", f"k{i}") for i in range(agents)]
+        ring = {str(ids[i]): ["recorder", ids[(i + 1) % agents].key] for i in range(agents)}
+        replies = await within(
+            asyncio.gather(*(runtime.send_message(Cross(ring), agent_id) for agent_id in ids))
+        )
+        assert replies == [Ping(1)] * agents
+        for agent_id in ids:
+            assert (await self._recorder(runtime, agent_id.key)).count == 1
+
+    async def test_crossed_chains_from_published_messages_do_not_hang_stop(
+        self, runtime: AgentRuntime
+    ) -> None:
+        for agent_type in ("left", "right"):
+            await Recorder.register(runtime, agent_type, Recorder, skip_class_subscriptions=True)
+            await runtime.add_subscription(TypeSubscription("cross", agent_type))
+        ring = {"left/k": ["right", "k"], "right/k": ["left", "k"]}
+        await runtime.publish_message(Cross(ring), TopicId("cross", "k"))
+        await within(runtime.stop_when_idle())
+        for agent_type in ("left", "right"):
+            agent = await runtime.try_get_underlying_agent_instance(
+                AgentId(agent_type, "k"), Recorder
+            )
+            assert agent.count == 1
+
+    async def test_200_concurrent_read_modify_write_sends_all_count(
+        self, runtime: AgentRuntime
+    ) -> None:
+        # Half from outside any agent, half from inside other agents' handlers (call
+        # chains that wait on the counter): none may interleave with another.
+        await Recorder.register(runtime, "recorder", Recorder)
+        counter = AgentId("recorder", "counter")
+        sends = [runtime.send_message(Slow(), counter) for _ in range(100)]
+        sends += [
+            runtime.send_message(Relay("recorder", "counter"), AgentId("recorder", f"r{i}"))
+            for i in range(100)
+        ]
+        replies = await within(asyncio.gather(*sends))
+        agent = await self._recorder(runtime, "counter")
+        assert sorted(replies) == list(range(1, 201))
+        assert agent.count == 200
+        assert agent.max_active == 1
+
+    async def test_stop_with_a_handler_that_never_returns(
+        self, runtime_factory: RuntimeFactory
+    ) -> None:
+        runtime = await runtime_factory(stop_grace_period=0.1)
+        await Recorder.register(runtime, "recorder", Recorder)
+        runtime.start()
+        recipient = AgentId("recorder", "default")
+        agent = await self._recorder(runtime)
+        # Published first, so the stuck send is handled by the runtime, not inline.
+        await runtime.publish_message(Slow(), DefaultTopicId())
+        stuck = asyncio.ensure_future(runtime.send_message(Stuck(), recipient))
+        queued = asyncio.ensure_future(runtime.send_message(Ping(1), recipient))
+        await within(agent.stuck.wait())
+        # stop_when_idle legitimately waits for the stuck handler, but can be given up on.
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(runtime.stop_when_idle(), 0.1)
+        await within(runtime.stop())
+        with pytest.raises(RuntimeClosedError):
+            await within(queued)
+        with pytest.raises((RuntimeClosedError, CancelledError)):
+            await within(stuck)
+        # The agent is free again after a restart, and close() finishes.
+        runtime.start()
+        assert await within(runtime.send_message(Ping(1), recipient)) == Ping(2)
+        await within(runtime.close())
 
     async def test_order_from_one_sender_is_preserved(self, runtime: AgentRuntime) -> None:
         await Recorder.register(runtime, "recorder", Recorder)
