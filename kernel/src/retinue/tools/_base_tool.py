@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
-from .._errors import ConfigurationError, ToolError
+from .._errors import ConfigurationError, ToolError, bounded_repr, bounded_text
 from ..cancellation import CancellationToken
 from ._base import ParametersSchema, Tool, ToolSchema
 
@@ -103,16 +103,31 @@ def build_parameters_schema(args_type: type[BaseModel], *, strict: bool) -> Para
     return parameters
 
 
+_MAX_PROBLEMS = 5
+
+
+def _shown_input(value: Any) -> str:
+    """The model's input in an error message: as JSON, cut short so errors stay small."""
+    try:
+        return bounded_text(to_json(value, fallback=repr).decode())
+    except Exception:  # e.g. a lone surrogate, which JSON cannot encode
+        return bounded_repr(value)
+
+
 def describe_validation_error(tool_name: str, error: ValidationError) -> str:
-    """A message a model can act on: which argument, what was wrong, what it sent."""
+    """A message a model can act on: which argument, what was wrong, what it sent.
+
+    The message stays short whatever the input: at most five problems, each showing
+    the start of the offending value.
+    """
+    items = error.errors()
     problems = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "arguments"
-        got = item.get("input")
-        shown = (
-            "" if item["type"] == "missing" else f" (got {to_json(got, fallback=repr).decode()})"
-        )
-        problems.append(f"{where}: {item['msg']}{shown}")
+    for item in items[:_MAX_PROBLEMS]:
+        where = bounded_text(".".join(str(part) for part in item["loc"])) or "arguments"
+        shown = "" if item["type"] == "missing" else f" (got {_shown_input(item.get('input'))})"
+        problems.append(f"{where}: {bounded_text(item['msg'])}{shown}")
+    if len(items) > _MAX_PROBLEMS:
+        problems.append(f"and {len(items) - _MAX_PROBLEMS} more")
     return (
         f"invalid arguments for tool {tool_name!r}: "
         + "; ".join(problems)
@@ -210,7 +225,11 @@ class BaseTool(Tool, Generic[ArgsT, ReturnT]):
         """Text for the model: strings as they are, everything else as JSON."""
         if isinstance(value, str):
             return value
-        return to_json(value, fallback=str).decode()
+        try:
+            return to_json(value, fallback=str).decode()
+        except Exception:
+            # Lone surrogates, cycles, failing __str__...: the plain rendering copes or says why.
+            return super().return_value_as_string(value)
 
 
 class BaseStreamTool(BaseTool[ArgsT, ReturnT], Generic[ArgsT, StreamT, ReturnT]):

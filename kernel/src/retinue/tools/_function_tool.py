@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import asyncio
 import copy
 import functools
 import inspect
@@ -14,11 +13,11 @@ from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic.fields import FieldInfo
 
-from .._errors import CancelledError, ComponentError, ConfigurationError
+from .._errors import ComponentError, ConfigurationError
 from ..cancellation import CancellationToken
 from ..components import import_reference, require_trusted_code
 from ._base_tool import BaseTool
-from ._cancellable import await_cancellable
+from ._cancellable import await_cancellable, in_daemon_thread
 
 __all__ = ["Alias", "FunctionTool", "FunctionToolConfig", "ImportFromModule"]
 
@@ -55,6 +54,7 @@ class FunctionToolConfig(BaseModel):
     global_imports: list[GlobalImport] = Field(default_factory=list)
     strict: bool = False
     has_cancellation_support: bool = False
+    timeout: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _one_way_to_the_function(self) -> FunctionToolConfig:
@@ -188,7 +188,13 @@ class FunctionTool(BaseTool[BaseModel, Any]):
     Describe arguments with ``Annotated[T, "description"]`` or pydantic's ``Field``.  A
     parameter named ``cancellation_token`` (or typed :class:`~retinue.CancellationToken`)
     receives the call's token and is not shown to the model.  Sync functions run in a
-    thread so they do not block the event loop.
+    daemon thread of their own, so they do not block the event loop and a call that is
+    cancelled or times out never keeps the interpreter from exiting (the thread is
+    abandoned: Python cannot stop it).
+
+    ``timeout`` (seconds) limits each call, sync or async: a call still running then
+    is stopped and fails with a :class:`~retinue.ToolError` naming the tool and the
+    limit, which an agent hands to the model as an error result.
 
     >>> from typing import Annotated
     >>> def add(a: Annotated[int, "first addend"], b: int) -> int:
@@ -216,6 +222,7 @@ class FunctionTool(BaseTool[BaseModel, Any]):
         global_imports: Sequence[GlobalImport] = (),
         strict: bool = False,
         dump_as: Literal["source", "reference"] = "source",
+        timeout: float | None = None,
     ) -> None:
         if not callable(func):
             raise ConfigurationError(f"FunctionTool needs a function, got {type(func).__name__}")
@@ -226,7 +233,17 @@ class FunctionTool(BaseTool[BaseModel, Any]):
             )
         if dump_as not in ("source", "reference"):
             raise ConfigurationError(f"dump_as must be 'source' or 'reference', got {dump_as!r}")
+        if timeout is not None and (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 < timeout < float("inf")
+        ):
+            raise ConfigurationError(
+                f"FunctionTool {tool_name!r}: timeout must be a positive number of seconds "
+                f"or None (no limit), got {timeout!r}"
+            )
         self._func = func
+        self._timeout = None if timeout is None else float(timeout)
         self._dump_as = dump_as
         self._global_imports = list(global_imports)
         # Set when built from a spec: exec'd functions have no source file to read back.
@@ -240,6 +257,11 @@ class FunctionTool(BaseTool[BaseModel, Any]):
         """The wrapped function."""
         return self._func
 
+    @property
+    def timeout(self) -> float | None:
+        """The time limit of one call in seconds, or None for none."""
+        return self._timeout
+
     async def run(self, args: BaseModel, cancellation_token: CancellationToken) -> Any:
         # Attribute access keeps nested models as objects (model_dump would flatten them).
         kwargs = {field: getattr(args, field) for field in type(args).model_fields}
@@ -247,16 +269,10 @@ class FunctionTool(BaseTool[BaseModel, Any]):
             kwargs[_CANCELLATION_PARAM] = cancellation_token
         if self._is_async:
             # In this task (no task per call), still stoppable through the token.
-            return await await_cancellable(self._func(**kwargs), cancellation_token, self.name)
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(None, functools.partial(self._func, **kwargs))
-        cancellation_token.link_future(future)
-        try:
-            return await future
-        except asyncio.CancelledError:
-            if cancellation_token.is_cancelled():
-                raise CancelledError(f"tool {self.name!r} was cancelled") from None
-            raise
+            work = self._func(**kwargs)
+        else:
+            work = in_daemon_thread(functools.partial(self._func, **kwargs), self.name)
+        return await await_cancellable(work, cancellation_token, self.name, self._timeout)
 
     def _to_config(self) -> FunctionToolConfig:
         if self._dump_as == "reference":
@@ -270,6 +286,7 @@ class FunctionTool(BaseTool[BaseModel, Any]):
             global_imports=self._global_imports,
             strict=self.strict,
             has_cancellation_support=self._takes_token,
+            timeout=self._timeout,
         )
 
     @classmethod
@@ -283,6 +300,7 @@ class FunctionTool(BaseTool[BaseModel, Any]):
                 global_imports=config.global_imports,
                 strict=config.strict,
                 dump_as="reference",
+                timeout=config.timeout,
             )
         assert config.source_code is not None  # guaranteed by the config's validator
         require_trusted_code(f"FunctionTool {config.name!r} carries Python source code")
@@ -300,6 +318,7 @@ class FunctionTool(BaseTool[BaseModel, Any]):
             name=config.name,
             global_imports=config.global_imports,
             strict=config.strict,
+            timeout=config.timeout,
         )
         tool._source_code = config.source_code
         return tool

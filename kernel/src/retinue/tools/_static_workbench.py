@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
@@ -14,6 +15,7 @@ from ..components import ComponentModel, load_nested
 from ..models import Image
 from ._base import Tool, ToolSchema
 from ._base_tool import BaseStreamTool, validate_tool_name
+from ._cancellable import cancel_requests, own_cancellation_error, raised_by_itself
 from ._workbench import (
     ImageResultContent,
     StreamWorkbench,
@@ -45,9 +47,11 @@ class StaticWorkbenchConfig(BaseModel):
 
 def _error_text(exc: BaseException) -> str:
     # Our own errors already say what to do; others need their type to make sense.
-    if isinstance(exc, RetinueError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    try:
+        text = str(exc)
+    except Exception:  # an exception whose __str__ fails still has a type to report
+        text = "(its message could not be rendered)"
+    return text if isinstance(exc, RetinueError) else f"{type(exc).__name__}: {text}"
 
 
 class StaticWorkbench(Workbench):
@@ -157,6 +161,21 @@ class StaticWorkbench(Workbench):
             name=name, result=[TextResultContent(content=_error_text(exc))], is_error=True
         )
 
+    def _stopped(
+        self, name: str, tool: Tool, token: CancellationToken, requests_before: int | None
+    ) -> ToolResult | None:
+        """The outcome of a call that ended in ``asyncio.CancelledError``.
+
+        A cancelled token stops the caller with :class:`~retinue.CancelledError`; a
+        tool that raised the error although nothing was cancelled gets an error
+        result; None means the calling task itself was cancelled (re-raise it).
+        """
+        if token.is_cancelled():
+            raise CancelledError(f"tool {name!r} was cancelled") from None
+        if raised_by_itself(requests_before):
+            return self._failure(name, own_cancellation_error(tool.name))
+        return None
+
     async def call_tool(
         self,
         name: str,
@@ -167,15 +186,21 @@ class StaticWorkbench(Workbench):
         found = self._find(name)
         if isinstance(found, ToolResult):
             return found
+        token = cancellation_token or CancellationToken()
+        requests_before = cancel_requests()
         try:
-            value = await found.run_json(
-                arguments or {}, cancellation_token or CancellationToken(), call_id
-            )
+            value = await found.run_json(arguments or {}, token, call_id)
+            # Rendering runs the tool's own code (return_value_as_string) and may fail too.
+            return self._result(name, found, value)
         except CancelledError:
             raise
+        except asyncio.CancelledError:
+            stopped = self._stopped(name, found, token, requests_before)
+            if stopped is None:
+                raise
+            return stopped
         except Exception as exc:
             return self._failure(name, exc)
-        return self._result(name, found, value)
 
     async def save_state(self) -> Mapping[str, Any]:
         return {"tools": {tool.name: dict(await tool.save_state_json()) for tool in self._tools}}
@@ -220,20 +245,23 @@ class StaticStreamWorkbench(StaticWorkbench, StreamWorkbench):
             yield await self.call_tool(name, arguments, cancellation_token, call_id)
             return
         token = cancellation_token or CancellationToken()
+        requests_before = cancel_requests()
         last: Any = _NOTHING
+        outcome: ToolResult | None = None
         try:
             async for item in found.run_json_stream(arguments or {}, token, call_id):
                 if last is not _NOTHING:
                     yield last
                 last = item
+            if last is _NOTHING:
+                raise ToolError(f"stream tool {found.name!r} ended without yielding a result")
+            outcome = self._result(name, found, last)
         except CancelledError:
             raise
+        except asyncio.CancelledError:
+            outcome = self._stopped(name, found, token, requests_before)
+            if outcome is None:
+                raise
         except Exception as exc:
-            yield self._failure(name, exc)
-            return
-        if last is _NOTHING:
-            yield self._failure(
-                name, ToolError(f"stream tool {found.name!r} ended without yielding a result")
-            )
-            return
-        yield self._result(name, found, last)
+            outcome = self._failure(name, exc)
+        yield outcome
