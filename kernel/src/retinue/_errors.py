@@ -207,11 +207,12 @@ class SerializationError(RetinueError, ValueError):
     """A message could not be serialized or deserialized."""
 
 
-class StateError(SerializationError):
+class StateError(SerializationError, ConfigurationError):
     """A saved state cannot be loaded: it is not what ``save_state()`` returned, is partial,
     corrupted, or of an unknown version.  Nothing was changed by the failed load.
 
-    A :class:`SerializationError`, which runtimes raised for bad states before."""
+    Also a :class:`SerializationError` and a :class:`ConfigurationError`, which runtimes
+    and agents raised for bad states before, so existing handlers keep catching it."""
 
 
 class UndeliverableError(RetinueError):

@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from retinue import ConfigurationError, ModelClientError
+from retinue import ConfigurationError, ModelClientError, StateError
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
     BaseAgentEvent,
@@ -492,7 +492,7 @@ class AssistantAgent(ModelContextAgent):
         state = require_state_mapping(self.name, state)
         context = state.get("llm_context")
         if not isinstance(context, Mapping):
-            raise ConfigurationError(
+            raise StateError(
                 f"agent {self.name!r}: state has no 'llm_context' mapping; pass a state saved "
                 "by AssistantAgent.save_state()"
             )

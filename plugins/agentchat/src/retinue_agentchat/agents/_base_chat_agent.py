@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, aclosing, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from typing import Any
 
-from retinue import ConfigurationError
+from retinue import ConfigurationError, StateError
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
     BaseAgentEvent,
@@ -90,9 +90,10 @@ class BaseChatAgent(ChatAgent, ABC):
         self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
     ) -> Response:
         response: Response | None = None
-        async for item in self.on_messages_stream(messages, cancellation_token):
-            if isinstance(item, Response):
-                response = item
+        async with aclosing(self.on_messages_stream(messages, cancellation_token)) as stream:
+            async for item in stream:
+                if isinstance(item, Response):
+                    response = item
         if response is None:
             raise ConfigurationError(
                 f"agent {self.name!r} ({type(self).__name__}) finished on_messages_stream "
@@ -115,15 +116,18 @@ class BaseChatAgent(ChatAgent, ABC):
                 for message in input_messages:
                     output.append(message)
                     yield message
-            async for item in self.on_messages_stream(input_messages, token):
-                if isinstance(item, Response):
-                    output.append(item.chat_message)
-                    yield item.chat_message
-                    continue
-                yield item
-                # Chunks are a live view of the final message, which the result already holds.
-                if not isinstance(item, ModelClientStreamingChunkEvent):
-                    output.append(item)
+            # Closed here, not left to the garbage collector, when our own caller stops
+            # reading: the agent's turn (model calls, tools, inner teams) ends with us.
+            async with aclosing(self.on_messages_stream(input_messages, token)) as stream:
+                async for item in stream:
+                    if isinstance(item, Response):
+                        output.append(item.chat_message)
+                        yield item.chat_message
+                        continue
+                    yield item
+                    # Chunks are a live view of the final message, which the result holds.
+                    if not isinstance(item, ModelClientStreamingChunkEvent):
+                        output.append(item)
         yield TaskResult(messages=output)
 
     async def save_state(self) -> Mapping[str, Any]:
@@ -136,8 +140,9 @@ class BaseChatAgent(ChatAgent, ABC):
 
 
 def require_state_mapping(agent_name: str, state: Any) -> Mapping[str, Any]:
+    """``state`` if it is a mapping, else a :class:`StateError` naming the agent."""
     if not isinstance(state, Mapping):
-        raise ConfigurationError(
+        raise StateError(
             f"agent {agent_name!r}: state must be a mapping as returned by save_state(), "
             f"got {type(state).__name__}"
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from pydantic import BaseModel, field_validator
-from retinue import ConfigurationError
+from retinue import ConfigurationError, StateTarget, load_all_or_nothing
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
     BaseAgentEvent,
@@ -123,14 +124,20 @@ class SocietyOfMindAgent(ModelContextAgent):
                     ),
                 )
             inner: list[BaseAgentEvent | BaseChatMessage] = []
-            async for item in self._team.run_stream(
-                task=task or None, cancellation_token=cancellation_token, output_task_messages=False
-            ):
-                if isinstance(item, TaskResult):
-                    continue
-                yield item
-                if not isinstance(item, ModelClientStreamingChunkEvent):
-                    inner.append(item)
+            # Closed with this stream: an abandoned turn ends the inner team's run at once.
+            async with aclosing(
+                self._team.run_stream(
+                    task=task or None,
+                    cancellation_token=cancellation_token,
+                    output_task_messages=False,
+                )
+            ) as stream:
+                async for item in stream:
+                    if isinstance(item, TaskResult):
+                        continue
+                    yield item
+                    if not isinstance(item, ModelClientStreamingChunkEvent):
+                        inner.append(item)
             for message in messages:
                 await self._model_context.add_message(message.to_model_message())
             if not any(isinstance(item, BaseChatMessage) for item in inner):
@@ -180,10 +187,27 @@ class SocietyOfMindAgent(ModelContextAgent):
         )
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
+        """The inner team's state and the model context's, loaded all or nothing."""
         state = require_state_mapping(self.name, state)
+        targets = [
+            StateTarget(
+                f"agent {self.name!r}'s model context",
+                self._model_context.save_state,
+                self._model_context.load_state,
+                state.get("llm_context", {"messages": []}),
+            )
+        ]
         if "inner_team_state" in state:
-            await self._team.load_state(state["inner_team_state"])
-        await self._model_context.load_state(state.get("llm_context", {"messages": []}))
+            targets.insert(
+                0,
+                StateTarget(
+                    f"agent {self.name!r}'s inner team",
+                    self._team.save_state,
+                    self._team.load_state,
+                    state["inner_team_state"],
+                ),
+            )
+        await load_all_or_nothing(targets)
 
     def _to_config(self) -> SocietyOfMindAgentConfig:
         return SocietyOfMindAgentConfig(

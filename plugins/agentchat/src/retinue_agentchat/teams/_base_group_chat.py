@@ -16,6 +16,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
@@ -25,6 +26,10 @@ from retinue import (
     ComponentModel,
     ConfigurationError,
     RetinueError,
+    StateError,
+    StateTarget,
+    bounded_repr,
+    load_all_or_nothing,
     load_component,
 )
 from retinue.chat import (
@@ -51,6 +56,8 @@ from ._protocol import (
 )
 
 __all__ = ["BaseGroupChat", "GroupChatConfig", "TeamRunError"]
+
+_TEAM_STATE_VERSION = "1.0.0"
 
 Participant = ChatAgent | Team
 OutputItem = BaseAgentEvent | BaseChatMessage | GroupChatTermination
@@ -386,36 +393,71 @@ class BaseGroupChat(Team, ABC):
         agent_states[self.manager_name] = manager_state
         return {
             "type": "TeamState",
-            "version": "1.0.0",
+            "version": _TEAM_STATE_VERSION,
             **self._shape(),
             "agent_states": agent_states,
         }
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
-        """Restore :meth:`save_state`'s output into a team of the same shape."""
+        """Restore :meth:`save_state`'s output into a team of the same shape.
+
+        All or nothing: the state is checked whole first (shape, version, an entry for
+        every participant and the manager), and when a participant or the manager
+        refuses its part, every one of them gets its previous state back.
+
+        Raises:
+            StateError: the state is not one this team saved, is partial, corrupted or
+                of an unknown version; the team is unchanged.
+        """
         self._refuse_while_running("load state into")
+        agent_states = self._checked_team_state(state)
+        await self._register()
+        runtime = self._get_runtime()
+        names = [*self._participant_types, self.manager_name]
+        ids = [*self._participant_ids(), self._manager_id()]
+        await load_all_or_nothing(
+            [
+                StateTarget(
+                    f"{name!r} in team {self._name!r}",
+                    partial(runtime.agent_save_state, agent_id),
+                    partial(runtime.agent_load_state, agent_id),
+                    agent_states[name],
+                )
+                for name, agent_id in zip(names, ids, strict=True)
+            ]
+        )
+
+    def _checked_team_state(self, state: Any) -> Mapping[str, Mapping[str, Any]]:
+        """The per-agent states of a team state, refused with ``StateError`` unless whole."""
+        where = f"cannot load state into team {self._name!r}"
         if not isinstance(state, Mapping) or not isinstance(state.get("agent_states"), Mapping):
-            raise ConfigurationError(
-                f"cannot load state into team {self._name!r}: expected the mapping that "
-                "save_state() returned, with 'agent_states'"
+            raise StateError(
+                f"{where}: expected the mapping that save_state() returned, with 'agent_states'"
+            )
+        if state.get("version", _TEAM_STATE_VERSION) != _TEAM_STATE_VERSION:
+            raise StateError(
+                f"{where}: state version {bounded_repr(state.get('version'))} is not supported "
+                f"(this team reads {_TEAM_STATE_VERSION!r}); save it again with this version"
             )
         saved_shape = {
             "team_type": state.get("team_type"),
             "participants": state.get("participants"),
         }
         if saved_shape != self._shape():
-            raise ConfigurationError(
-                f"cannot load state saved by a {saved_shape['team_type']} with participants "
-                f"{saved_shape['participants']} into {type(self).__name__} {self._name!r} with "
-                f"participants {list(self._participant_types)}; load it into a team of the same "
-                "type with the same participant names"
+            raise StateError(
+                f"{where}: it was saved by a {bounded_repr(saved_shape['team_type'])} with "
+                f"participants {bounded_repr(saved_shape['participants'])}, not a "
+                f"{type(self).__name__} with participants {list(self._participant_types)}; "
+                "load it into a team of the same type with the same participant names"
             )
-        await self._register()
-        runtime = self._get_runtime()
         agent_states = state["agent_states"]
-        for name, agent_id in zip(self._participant_types, self._participant_ids(), strict=True):
-            await runtime.agent_load_state(agent_id, agent_states.get(name, {}))
-        await runtime.agent_load_state(self._manager_id(), agent_states.get(self.manager_name, {}))
+        for name in [*self._participant_types, self.manager_name]:
+            if not isinstance(agent_states.get(name), Mapping):
+                raise StateError(
+                    f"{where}: 'agent_states' has no state for {name!r} (a partial state); "
+                    "pass the whole state save_state() returned"
+                )
+        return agent_states
 
     # --- declarative specs --------------------------------------------------------
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import aclosing
 from typing import Any
 
+from retinue import StateError
 from retinue.chat import (
     BaseAgentEvent,
     BaseChatMessage,
@@ -18,10 +20,10 @@ from retinue.chat import (
     Response,
     TaskResult,
     Team,
-    load_chat_message,
 )
 from retinue.runtime import MessageContext, RoutedAgent, TopicId, event, rpc
 
+from ._manager import load_saved_messages
 from ._protocol import (
     GroupChatAgentResponse,
     GroupChatError,
@@ -94,11 +96,14 @@ class ParticipantContainer(RoutedAgent):
         self, agent: ChatAgent, messages: list[BaseChatMessage], ctx: MessageContext
     ) -> Response:
         response: Response | None = None
-        async for item in agent.on_messages_stream(messages, ctx.cancellation_token):
-            if isinstance(item, Response):
-                response = item
-            else:
-                await self._output(item, ctx)
+        # Closed here when this handler is cancelled (the team's caller left), not later
+        # by the garbage collector.
+        async with aclosing(agent.on_messages_stream(messages, ctx.cancellation_token)) as stream:
+            async for item in stream:
+                if isinstance(item, Response):
+                    response = item
+                else:
+                    await self._output(item, ctx)
         if response is None:
             raise RuntimeError(
                 f"agent {self._name!r} ended on_messages_stream without yielding a Response"
@@ -108,13 +113,16 @@ class ParticipantContainer(RoutedAgent):
     async def _run_team(self, messages: list[BaseChatMessage], ctx: MessageContext) -> TaskResult:
         assert isinstance(self._participant, Team)
         result: TaskResult | None = None
-        async for item in self._participant.run_stream(
-            task=messages, cancellation_token=ctx.cancellation_token, output_task_messages=False
-        ):
-            if isinstance(item, TaskResult):
-                result = item
-            else:
-                await self._output(item, ctx)
+        async with aclosing(
+            self._participant.run_stream(
+                task=messages, cancellation_token=ctx.cancellation_token, output_task_messages=False
+            )
+        ) as stream:
+            async for item in stream:
+                if isinstance(item, TaskResult):
+                    result = item
+                else:
+                    await self._output(item, ctx)
         assert result is not None  # run_stream always ends with the TaskResult
         return result
 
@@ -153,6 +161,12 @@ class ParticipantContainer(RoutedAgent):
         }
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
+        """The participant's state and the buffer; checked first, loaded all or nothing."""
+        if not isinstance(state, Mapping) or not isinstance(state.get("agent_state", {}), Mapping):
+            raise StateError(
+                f"the state of participant {self._name!r} must be a mapping with an "
+                "'agent_state' mapping, as save_state() returns it"
+            )
+        buffer = load_saved_messages(state.get("message_buffer", []), "'message_buffer'")
         await self._participant.load_state(state.get("agent_state", {}))
-        loaded = [load_chat_message(m) for m in state.get("message_buffer", [])]
-        self._buffer = [m for m in loaded if isinstance(m, BaseChatMessage)]
+        self._buffer = buffer

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from retinue import CancellationToken, CancelledError
+from retinue import CancellationToken, CancelledError, StateError, bounded_repr
 from retinue.chat import (
     BaseAgentEvent,
     BaseChatMessage,
@@ -45,12 +45,26 @@ from ._protocol import (
     GroupChatTermination,
 )
 
-__all__ = ["UNDELIVERED_KEY", "BaseGroupChatManager", "GroupChatSetup"]
+__all__ = ["UNDELIVERED_KEY", "BaseGroupChatManager", "GroupChatSetup", "load_saved_messages"]
 
 #: the manager state's key for the messages each participant has not been handed yet
 UNDELIVERED_KEY = "undelivered_messages"
 
 logger = logging.getLogger(__name__)
+
+
+def load_saved_messages(items: Any, what: str) -> list[BaseChatMessage]:
+    """The chat messages of a saved list, or a :class:`StateError` saying what is wrong.
+
+    Saved events are skipped: a thread and a buffer hold chat messages only.
+    """
+    if not isinstance(items, list):
+        raise StateError(
+            f"{what} must be a list of saved messages, got {type(items).__name__}; pass "
+            "a state returned by save_state(), unchanged"
+        )
+    loaded = [load_chat_message(item) for item in items]
+    return [message for message in loaded if isinstance(message, BaseChatMessage)]
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,9 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         }
         self._current_turn = 0
         self._run_id = 0
+        # True from a start until the run stops or fails; still True at the next start
+        # when the previous run was abandoned (its caller stopped reading).
+        self._run_open = False
         self._waiting_for: set[str] = set()
         self._turn_delta: list[BaseAgentEvent | BaseChatMessage] = []
         self._speaker_topics = {
@@ -119,7 +136,8 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         return {}
 
     def load_selection(self, state: Mapping[str, Any]) -> None:
-        """Restore :meth:`save_selection`'s output."""
+        """Restore :meth:`save_selection`'s output; raise ``StateError`` before changing
+        anything when it is malformed."""
         return None
 
     # --- handlers ---------------------------------------------------------------
@@ -131,8 +149,12 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         self._turn_delta = []
         token = ctx.cancellation_token
         try:
-            if self._termination is not None and self._termination.terminated:
+            if self._run_open:
+                # An abandoned run ends here as a failed one would have.
+                await self._end_run()
+            elif self._termination is not None and self._termination.terminated:
                 await self._termination.reset()
+            self._run_open = True
             await self.validate_group_state(message.messages)
             if message.messages:
                 if message.output_task_messages:
@@ -196,6 +218,7 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         for undelivered in self._undelivered.values():
             undelivered.clear()
         self._current_turn = 0
+        self._run_open = False
         self._waiting_for.clear()
         self._turn_delta = []
         if self._termination is not None:
@@ -256,17 +279,19 @@ class BaseGroupChatManager(RoutedAgent, ABC):
 
     async def _stop(self, stop: StopMessage, token: CancellationToken) -> None:
         # The thread and the participants' state persist: the next run continues from here.
-        if self._termination is not None:
-            await self._termination.reset()
-        self._current_turn = 0
+        await self._end_run()
         self._sink(GroupChatTermination(message=stop))
 
     async def _fail(self, error: GroupChatError, token: CancellationToken) -> None:
         # A failed run ends like a stopped one: the next run counts its turns afresh.
+        await self._end_run()
+        self._sink(GroupChatTermination(error=error))
+
+    async def _end_run(self) -> None:
         if self._termination is not None:
             await self._termination.reset()
         self._current_turn = 0
-        self._sink(GroupChatTermination(error=error))
+        self._run_open = False
 
     async def _output(
         self, message: BaseAgentEvent | BaseChatMessage, token: CancellationToken
@@ -287,11 +312,29 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         }
 
     async def load_state(self, state: Mapping[str, Any]) -> None:
-        thread = [load_chat_message(m) for m in state.get("message_thread", [])]
-        self._thread = [m for m in thread if isinstance(m, BaseChatMessage)]
-        self._current_turn = int(state.get("current_turn", 0))
+        """Restore :meth:`save_state`'s output; everything is checked before anything changes."""
+        if not isinstance(state, Mapping):
+            raise StateError(
+                f"the state of {self._name}'s manager must be a mapping, got {type(state).__name__}"
+            )
+        thread = load_saved_messages(state.get("message_thread", []), "'message_thread'")
+        turn = state.get("current_turn", 0)
+        if not isinstance(turn, int) or isinstance(turn, bool) or turn < 0:
+            raise StateError(
+                f"'current_turn' must be a whole number of turns, 0 or more, got "
+                f"{bounded_repr(turn)}"
+            )
         saved = state.get(UNDELIVERED_KEY, {})
-        for name in self._undelivered:
-            loaded = [load_chat_message(m) for m in saved.get(name, [])]
-            self._undelivered[name] = [m for m in loaded if isinstance(m, BaseChatMessage)]
-        self.load_selection(state)
+        if not isinstance(saved, Mapping):
+            raise StateError(
+                f"{UNDELIVERED_KEY!r} must map participant names to message lists, got "
+                f"{type(saved).__name__}"
+            )
+        undelivered = {
+            name: load_saved_messages(saved.get(name, []), f"{UNDELIVERED_KEY}[{name!r}]")
+            for name in self._undelivered
+        }
+        self.load_selection(state)  # checks its own part before changing it
+        self._thread = thread
+        self._current_turn = turn
+        self._undelivered = undelivered

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from retinue import CancellationToken
+from retinue import CancellationToken, StateError, bounded_repr
 from retinue.chat import BaseChatMessage
 
 from ._base_group_chat import BaseGroupChat, GroupChatConfig
@@ -35,7 +35,13 @@ class RoundRobinGroupChatManager(BaseGroupChatManager):
         return {"next_speaker_index": self._next_index}
 
     def load_selection(self, state: Mapping[str, Any]) -> None:
-        self._next_index = int(state.get("next_speaker_index", 0)) % len(self._participant_names)
+        index = state.get("next_speaker_index", 0)
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise StateError(
+                f"'next_speaker_index' must be a participant index, 0 or more, got "
+                f"{bounded_repr(index)}"
+            )
+        self._next_index = index % len(self._participant_names)
 
 
 class RoundRobinGroupChat(BaseGroupChat):

@@ -14,6 +14,8 @@ from retinue import (
     ComponentError,
     ComponentModel,
     ConfigurationError,
+    StateError,
+    bounded_repr,
     load_component,
 )
 from retinue.chat import BaseAgentEvent, BaseChatMessage, SelectorEvent
@@ -192,7 +194,12 @@ class SelectorGroupChatManager(BaseGroupChatManager):
         return {"previous_speaker": self._previous_speaker}
 
     def load_selection(self, state: Mapping[str, Any]) -> None:
-        self._previous_speaker = state.get("previous_speaker")
+        previous = state.get("previous_speaker")
+        if previous is not None and previous not in self._participant_names:
+            raise StateError(
+                f"'previous_speaker' {bounded_repr(previous)} is not a participant of this team"
+            )
+        self._previous_speaker = previous
 
 
 class SelectorGroupChatConfig(GroupChatConfig):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from retinue import CancellationToken, ConfigurationError
+from retinue import CancellationToken, ConfigurationError, StateError, bounded_repr
 from retinue.chat import BaseChatMessage, ChatAgent, HandoffMessage
 
 from ._base_group_chat import BaseGroupChat, GroupChatConfig, TeamRunError
@@ -60,8 +60,19 @@ class SwarmGroupChatManager(BaseGroupChatManager):
         return {"current_speaker": self._current_speaker, "processed_messages": self._seen}
 
     def load_selection(self, state: Mapping[str, Any]) -> None:
-        self._current_speaker = state.get("current_speaker", self._participant_names[0])
-        self._seen = int(state.get("processed_messages", len(self._thread)))
+        speaker = state.get("current_speaker", self._participant_names[0])
+        if speaker not in self._participant_names:
+            raise StateError(
+                f"'current_speaker' {bounded_repr(speaker)} is not a participant of the swarm"
+            )
+        thread = state.get("message_thread", [])
+        seen = state.get("processed_messages", len(thread) if isinstance(thread, list) else 0)
+        if not isinstance(seen, int) or isinstance(seen, bool) or seen < 0:
+            raise StateError(
+                f"'processed_messages' must be a count, 0 or more, got {bounded_repr(seen)}"
+            )
+        self._current_speaker = speaker
+        self._seen = seen
 
 
 class Swarm(BaseGroupChat):
