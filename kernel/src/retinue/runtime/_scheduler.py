@@ -57,6 +57,9 @@ class MailboxScheduler(AgentDirectory):
         self._grace = _check_grace(stop_grace_period)
         # Set while a stop() runs, so a second stop() waits for the first to finish.
         self._stopping: asyncio.Future[None] | None = None
+        # How loud the messages a stop drops or cancels are: an owner that abandons the
+        # work (stop(cancel_handlers=True)) expects them, so they are only debug output.
+        self._drop_log_level = logging.WARNING
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -101,6 +104,7 @@ class MailboxScheduler(AgentDirectory):
         if self._state != RUNNING:
             return
         grace = 0.0 if cancel_handlers else self._grace
+        self._drop_log_level = logging.DEBUG if cancel_handlers else logging.WARNING
         if grace_period is not None and not cancel_handlers:
             grace = _check_grace(grace_period)
         self._state = STOPPING
@@ -406,7 +410,8 @@ class MailboxScheduler(AgentDirectory):
                     )
                 )
         else:
-            logger.warning(
+            logger.log(
+                self._drop_log_level,
                 "runtime stopped: dropped published message %s for %s",
                 envelope.ctx.message_id,
                 recipient,
@@ -417,7 +422,8 @@ class MailboxScheduler(AgentDirectory):
         """Tell the sender that stop() cancelled the handler of its message."""
         future = envelope.future
         if future is None:
-            logger.warning(
+            logger.log(
+                self._drop_log_level,
                 "runtime stopped: the handler of published message %s in %s was cancelled",
                 envelope.ctx.message_id,
                 recipient,
