@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,13 @@ from pydantic import BaseModel, Field
 from retinue import CancellationToken, CancelledError, ConfigurationError
 from retinue.code import CodeBlock, CodeExecutor, CodeResult
 
-from ._languages import UnsafeFilenameError, file_for_block, find_language, language_names
+from ._languages import (
+    UnsafeFilenameError,
+    file_for_block,
+    find_language,
+    language_names,
+    write_block_file,
+)
 from ._process import run_command
 
 __all__ = ["ApprovalFunc", "LocalCommandLineCodeExecutor", "LocalCommandLineCodeExecutorConfig"]
@@ -29,6 +36,7 @@ ApprovalFunc = Callable[[Sequence[CodeBlock]], ApprovalVerdict | Awaitable[Appro
 """Decides whether blocks may run: ``True``/``False`` or ``(approved, reason)``, sync or async."""
 
 TIMEOUT_EXIT_CODE = 124
+_STOPPED = "Stopped: the executor was stopped while the code ran; its processes were stopped"
 DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024
 
 
@@ -50,21 +58,29 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
     """Runs Python and shell code blocks as subprocesses in a working directory.
 
     Each block is written to a file in ``work_dir`` (a first line ``# filename: x.py`` names
-    the file; a name outside ``work_dir`` is refused) and run in its own process group.
-    Files persist between blocks. Blocks run in order and stop at the first failure; the
-    result carries the combined stdout and stderr.
+    the file; a name outside ``work_dir``, or one that cannot be written, is refused with an
+    exit-code-1 result) and run as a subprocess. On Linux a small supervisor process tracks
+    every process the block starts, including ones that leave its process group; elsewhere
+    the block's process group is tracked. Files persist between blocks. Blocks run in order
+    and stop at the first failure; the result carries the combined stdout and stderr.
 
     * **timeout**: a block running longer than ``timeout`` seconds has its whole process
       tree stopped (SIGTERM, then SIGKILL) and yields exit code 124 with its partial output.
       Background processes a block leaves behind are stopped when it exits, too.
-    * **output cap**: output beyond ``max_output_bytes`` is dropped with a marker.
+    * **output cap**: output beyond ``max_output_bytes`` is dropped with a marker; output
+      that is not valid UTF-8 is decoded with replacement characters.
     * **virtual_env**: path of a virtual environment whose ``python`` and ``PATH`` are used.
     * **approval_func**: called with the blocks before anything runs; a refusal is a result
       with exit code 1 that says why.
-    * **cancellation**: cancelling the token stops the process group and raises
-      :class:`retinue.CancelledError`.
-    * **work_dir**: when unset, a temporary directory is created on first use and removed
-      by :meth:`stop`.
+    * **cancellation**: cancelling the token (or the awaiting task) stops the processes
+      and raises :class:`retinue.CancelledError` (:class:`asyncio.CancelledError` for the
+      task); stopping cannot be cut short by a second cancellation.
+    * **work_dir**: must be a directory or creatable as one (checked when the executor is
+      built); it is created again if it disappears between runs. When unset, a temporary
+      directory is created on first use and removed by :meth:`stop` (or when the
+      executor is garbage-collected).
+    * **stop()**: stops the processes of runs still in progress (they return exit code 1
+      saying so) before removing the temporary directory; the executor can be used again.
 
     Example::
 
@@ -101,8 +117,11 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
             # AutoGen passes the namespace from venv.EnvBuilder.ensure_directories().
             virtual_env = virtual_env_context.env_dir
         self._timeout = float(timeout)
-        self._given_work_dir = Path(work_dir) if work_dir is not None else None
+        self._given_work_dir = _check_work_dir(work_dir) if work_dir is not None else None
         self._temp_work_dir: Path | None = None
+        self._remove_temp_work_dir: weakref.finalize[Any, Any] | None = None
+        self._runs: set[asyncio.Future[CodeResult]] = set()
+        self._stopped_runs: set[asyncio.Future[CodeResult]] = set()
         self._cleanup_temp_files = cleanup_temp_files
         self._virtual_env = _check_virtual_env(Path(virtual_env)) if virtual_env else None
         self._max_output_bytes = max_output_bytes
@@ -115,13 +134,20 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
 
     @property
     def work_dir(self) -> Path:
-        """The directory blocks run in (created on first access when none was given)."""
+        """The directory blocks run in, created (again) if it does not exist.
+
+        Raises:
+            retinue.ConfigurationError: the directory cannot be created.
+        """
         if self._given_work_dir is not None:
-            self._given_work_dir.mkdir(parents=True, exist_ok=True)
-            return self._given_work_dir
+            return _ensure_dir(self._given_work_dir)
         if self._temp_work_dir is None:
             self._temp_work_dir = Path(tempfile.mkdtemp(prefix="retinue-local-"))
-        return self._temp_work_dir
+            # Removed at stop(), or when the executor is collected if nobody stops it.
+            self._remove_temp_work_dir = weakref.finalize(
+                self, shutil.rmtree, self._temp_work_dir, ignore_errors=True
+            )
+        return _ensure_dir(self._temp_work_dir)
 
     @property
     def supported_languages(self) -> list[str]:
@@ -132,8 +158,16 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
         self.work_dir  # noqa: B018 - creating the directory is the point
 
     async def stop(self) -> None:
-        if self._temp_work_dir is not None:
-            shutil.rmtree(self._temp_work_dir, ignore_errors=True)
+        """Stop the processes of runs in progress, then remove the temporary work dir."""
+        runs = list(self._runs)
+        for run in runs:
+            self._stopped_runs.add(run)
+            run.cancel()
+        if runs:
+            await asyncio.wait(runs)
+        if self._remove_temp_work_dir is not None:
+            self._remove_temp_work_dir()
+            self._remove_temp_work_dir = None
             self._temp_work_dir = None
 
     async def execute_code_blocks(
@@ -141,24 +175,33 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
     ) -> CodeResult:
         """Run ``code_blocks`` in order, stopping at the first failure.
 
+        A problem with the code itself (an unusable ``# filename:``, an unknown language,
+        a crash, a timeout) is a result with a non-zero exit code, never an exception.
+
         Raises:
             retinue.CancelledError: ``cancellation_token`` was cancelled; the running
-                process group has been stopped.
+                processes have been stopped.
         """
-        if cancellation_token is None:
-            return await self._run_approved(code_blocks)
-        if cancellation_token.is_cancelled():
+        if cancellation_token is not None and cancellation_token.is_cancelled():
             raise CancelledError("code execution was cancelled before it started")
-        task = asyncio.ensure_future(self._run_approved(code_blocks))
-        cancellation_token.link_future(task)
+        # A task of its own, so that stop() and the token can cancel this run alone.
+        run = asyncio.ensure_future(self._run_approved(code_blocks))
+        self._runs.add(run)
+        if cancellation_token is not None:
+            cancellation_token.link_future(run)
         try:
-            return await task
+            return await run
         except asyncio.CancelledError:
-            if cancellation_token.is_cancelled():
+            if cancellation_token is not None and cancellation_token.is_cancelled():
                 raise CancelledError(
                     "code execution was cancelled; its processes were stopped"
                 ) from None
+            if run in self._stopped_runs:
+                return CodeResult(exit_code=1, output=_STOPPED)
             raise
+        finally:
+            self._runs.discard(run)
+            self._stopped_runs.discard(run)
 
     async def _run_approved(self, code_blocks: Sequence[CodeBlock]) -> CodeResult:
         if self.approval_func is not None:
@@ -170,13 +213,19 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
         return await self._run_blocks(code_blocks)
 
     async def _run_blocks(self, code_blocks: Sequence[CodeBlock]) -> CodeResult:
+        if not code_blocks:
+            return CodeResult(exit_code=0, output="")
+        try:
+            work_dir = self.work_dir
+        except ConfigurationError as exc:
+            return CodeResult(exit_code=1, output=f"Error: {exc}")
         outputs: list[str] = []
         code_file: Path | None = None
         temp_files: list[Path] = []
         exit_code = 0
         try:
             for block in code_blocks:
-                exit_code, output, code_file = await self._run_block(block, temp_files)
+                exit_code, output, code_file = await self._run_block(block, work_dir, temp_files)
                 outputs.append(output)
                 if exit_code != 0:
                     break
@@ -193,7 +242,7 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
         )
 
     async def _run_block(
-        self, block: CodeBlock, temp_files: list[Path]
+        self, block: CodeBlock, work_dir: Path, temp_files: list[Path]
     ) -> tuple[int, str, Path | None]:
         env = self._environment()
         language = find_language(block.language, env["PATH"])
@@ -204,15 +253,14 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
                 f"Unsupported language {block.language!r}: this executor runs {supported}.",
                 None,
             )
-        work_dir = self.work_dir
         try:
             path, named = file_for_block(block.code, language, work_dir)
+            if not named:
+                temp_files.append(path)
+            shown = os.path.relpath(path.resolve(), work_dir.resolve())
+            write_block_file(path, block.code, shown)
         except UnsafeFilenameError as exc:
             return 1, f"Error: {exc}", None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(block.code, encoding="utf-8")
-        if not named:
-            temp_files.append(path)
         program = self._python() if language.program == "python" else language.program
         outcome = await run_command(
             [program, *language.flags, str(path)],
@@ -278,6 +326,37 @@ async def _ask(approval_func: ApprovalFunc, code_blocks: Sequence[CodeBlock]) ->
         f"approval_func must return a bool or (bool, reason), got {verdict!r:.80}; "
         "fix the function passed as approval_func"
     )
+
+
+def _check_work_dir(work_dir: str | os.PathLike[str]) -> Path:
+    """``work_dir`` as a Path, if it is a directory or could be created as one."""
+    text = os.fspath(work_dir)
+    shown = f"{text!r:.200}"
+    if not text or "\0" in text:
+        raise ConfigurationError(
+            f"work_dir {shown} is not a usable path (empty or holding a NUL character); "
+            "pass the path of a directory, or leave work_dir unset for a temporary one"
+        )
+    path = Path(text)
+    existing = next((p for p in (path, *path.parents) if os.path.lexists(p)), None)
+    if existing is not None and not existing.is_dir():
+        where = "is" if existing == path else f"lies under {str(existing)!r:.200}, which is"
+        raise ConfigurationError(
+            f"work_dir {shown} {where} not a directory; pass the path of a directory "
+            "(it is created if missing), or leave work_dir unset for a temporary one"
+        )
+    return path
+
+
+def _ensure_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"work_dir {str(path)!r:.200} cannot be created ({exc.strerror or exc}); "
+            "pass a directory this process can write to"
+        ) from None
+    return path
 
 
 def _venv_python(env_dir: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Run one command in its own process group, with a timeout and a cap on captured output."""
+"""Run one command, with a timeout, a cap on captured output and no process left behind."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProcessOutcome", "run_command"]
+__all__ = ["ProcessOutcome", "run_command", "uninterruptible"]
 
 logger = logging.getLogger(__name__)
 
 # How long a process group gets between SIGTERM and SIGKILL.
 KILL_GRACE_SECONDS = 2.0
-# How long to wait for the output pipe to close once the group is dead; only a process that
-# escaped into its own session can keep it open that long.
+# The supervisor stops the tree within the grace period plus a few SIGKILL rounds; only a
+# supervisor that hangs gets SIGKILL from us after this much longer.
+_SUPERVISOR_MARGIN_SECONDS = 3.0
+_SUPERVISOR = Path(__file__).with_name("_supervisor.py")
+# How long to wait for the output pipe to close once the tree is dead; only a process that
+# escaped the supervisor (or, unsupervised, the process group) can keep it open that long.
 _READER_GRACE_SECONDS = 1.0
 _CHUNK = 64 * 1024
 
@@ -68,17 +73,22 @@ async def run_command(
     timeout: float,
     max_output_bytes: int,
 ) -> ProcessOutcome:
-    """Run ``argv`` with stdout and stderr merged; kill its whole process group at the end.
+    """Run ``argv`` with stdout and stderr merged; stop every process it started at the end.
 
-    The group is killed on timeout, on cancellation of the calling task, and also after a
-    normal exit, so background processes the code started do not outlive it.
+    On Linux the command runs under a supervisor (``_supervisor.py``) that tracks all its
+    descendants, including ones that leave the process group; elsewhere it runs in its own
+    process group, which is what gets stopped. The processes are stopped on timeout, on
+    cancellation of the calling task, and also after a normal exit, so background
+    processes the code started do not outlive it. Stopping cannot be interrupted: a second
+    cancellation arriving meanwhile is delivered once every process is gone.
     """
+    supervised = _supervisor_argv() is not None
     # Our own pipe rather than asyncio's: with asyncio's, process.wait() also waits for the
     # pipe to close, which a background process the code started can hold open forever.
     read_fd, write_fd = os.pipe()
     try:
         process = await asyncio.create_subprocess_exec(
-            *argv,
+            *_command(argv),
             cwd=str(cwd),
             env=dict(env),
             stdin=asyncio.subprocess.DEVNULL,
@@ -86,6 +96,9 @@ async def run_command(
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
         )
+    except OSError as exc:  # the program is missing or not executable
+        os.close(read_fd)
+        return ProcessOutcome(127, f"cannot run {argv[0]!r:.200}: {exc.strerror or exc}", False)
     except BaseException:
         os.close(read_fd)
         raise
@@ -95,15 +108,55 @@ async def run_command(
     capture = _CappedCapture(max_output_bytes)
     reader = asyncio.ensure_future(capture.drain(stream))
     timed_out = False
+
+    async def stop_everything() -> None:
+        try:
+            await _kill_tree(process, supervised)
+            await _finish_reader(reader)
+        finally:
+            transport.close()
+
     try:
         await asyncio.wait_for(process.wait(), timeout)
     except asyncio.TimeoutError:
         timed_out = True
     finally:
-        await _kill_group(process)
-        await _finish_reader(reader)
-        transport.close()
+        await uninterruptible(stop_everything())
     return ProcessOutcome(_exit_code(process.returncode), capture.text(), timed_out)
+
+
+async def uninterruptible(cleanup: Awaitable[None]) -> None:
+    """Await ``cleanup`` to its end even if the awaiting task is cancelled meanwhile.
+
+    A cancellation that arrives during the cleanup is re-raised once it has finished, so
+    the caller still learns of it, but nothing is left half-stopped.
+    """
+    task = asyncio.ensure_future(cleanup)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done():  # the cleanup itself was cancelled, not us
+                raise
+            cancelled = True
+    task.result()
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+def _supervisor_argv() -> list[str] | None:
+    """The supervisor's command prefix, or None where it cannot track descendants."""
+    if not sys.platform.startswith("linux") or not sys.executable:
+        return None  # no subreapers and no /proc: fall back to the process group
+    # -I -S: no site-packages, no environment variables, so it starts fast and the
+    # code's environment (PYTHONPATH, a virtual env) cannot change the supervisor.
+    return [sys.executable, "-I", "-S", str(_SUPERVISOR), f"{KILL_GRACE_SECONDS}", str(os.getpid())]
+
+
+def _command(argv: Sequence[str]) -> list[str]:
+    prefix = _supervisor_argv()
+    return [*prefix, *argv] if prefix is not None else list(argv)
 
 
 async def _open_reader(read_fd: int) -> tuple[asyncio.StreamReader, asyncio.ReadTransport]:
@@ -115,8 +168,13 @@ async def _open_reader(read_fd: int) -> tuple[asyncio.StreamReader, asyncio.Read
     return stream, transport
 
 
-async def _kill_group(process: asyncio.subprocess.Process) -> None:
-    """SIGTERM the group, give the leader a grace period, then SIGKILL whatever is left."""
+async def _kill_tree(process: asyncio.subprocess.Process, supervised: bool) -> None:
+    """SIGTERM the group, give it a grace period, then SIGKILL whatever is left.
+
+    Supervised, the group holds only the supervisor: it stops the code's whole tree
+    itself (SIGTERM, grace period, SIGKILL) and exits last, so it gets a little longer
+    than the grace period before it is killed too.
+    """
     if os.name != "posix":  # pragma: no cover - process groups are POSIX only
         if process.returncode is None:
             process.kill()
@@ -125,8 +183,9 @@ async def _kill_group(process: asyncio.subprocess.Process) -> None:
     group = process.pid  # start_new_session makes the child the leader of its own group
     if process.returncode is None:
         _signal_group(group, signal.SIGTERM)
+        grace = KILL_GRACE_SECONDS + (_SUPERVISOR_MARGIN_SECONDS if supervised else 0.0)
         try:
-            await asyncio.wait_for(asyncio.shield(process.wait()), KILL_GRACE_SECONDS)
+            await asyncio.wait_for(asyncio.shield(process.wait()), grace)
         except asyncio.TimeoutError:
             logger.debug("process group %d ignored SIGTERM; sending SIGKILL", group)
     _signal_group(group, signal.SIGKILL)
