@@ -27,6 +27,7 @@ PLUGIN_GROUPS = ("plugins", "contrib")
 PAGES: list[tuple[str, str]] = [
     ("Getting started", "index.md"),
     ("Installing", "install.md"),
+    ("Migrating from AutoGen", "migration.md"),
     ("Concepts", "concepts.md"),
     ("Writing plugins", "writing-plugins.md"),
     ("Plugin template", "plugin-template.md"),

@@ -58,6 +58,27 @@ _EXPORTS: dict[str, str] = {
     "DefaultSubscription": "retinue.runtime",
     "default_subscription": "retinue.runtime",
     "type_subscription": "retinue.runtime",
+    # the rest of autogen_core's top-level names retinue has (docs/migration.md)
+    **dict.fromkeys(
+        (
+            "Agent",
+            "AgentMetadata",
+            "AgentType",
+            "ClosureAgent",
+            "ClosureContext",
+            "DefaultInterventionHandler",
+            "DropMessage",
+            "InterventionHandler",
+            "JSON_DATA_CONTENT_TYPE",
+            "MessageSerializer",
+            "Subscription",
+            "UnknownPayload",
+            "try_get_known_serializers_for_type",
+        ),
+        "retinue.runtime",
+    ),
+    "FunctionCall": "retinue.models",
+    "Image": "retinue.models",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
@@ -121,6 +142,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         dump_component as dump_component,
         load_component as load_component,
     )
+    from .models import (
+        FunctionCall as FunctionCall,
+        Image as Image,
+    )
     from .plugins import (
         get_plugin_manager as get_plugin_manager,
     )
@@ -129,21 +154,34 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         get_registry as get_registry,
     )
     from .runtime import (
+        JSON_DATA_CONTENT_TYPE as JSON_DATA_CONTENT_TYPE,
+        Agent as Agent,
         AgentId as AgentId,
+        AgentMetadata as AgentMetadata,
         AgentRuntime as AgentRuntime,
+        AgentType as AgentType,
         BaseAgent as BaseAgent,
+        ClosureAgent as ClosureAgent,
+        ClosureContext as ClosureContext,
+        DefaultInterventionHandler as DefaultInterventionHandler,
         DefaultSubscription as DefaultSubscription,
         DefaultTopicId as DefaultTopicId,
+        DropMessage as DropMessage,
         InProcessRuntime as InProcessRuntime,
+        InterventionHandler as InterventionHandler,
         MessageContext as MessageContext,
+        MessageSerializer as MessageSerializer,
         RoutedAgent as RoutedAgent,
         SingleThreadedAgentRuntime as SingleThreadedAgentRuntime,
+        Subscription as Subscription,
         TopicId as TopicId,
         TypePrefixSubscription as TypePrefixSubscription,
         TypeSubscription as TypeSubscription,
+        UnknownPayload as UnknownPayload,
         default_subscription as default_subscription,
         event as event,
         message_handler as message_handler,
         rpc as rpc,
+        try_get_known_serializers_for_type as try_get_known_serializers_for_type,
         type_subscription as type_subscription,
     )

@@ -2,7 +2,13 @@
 
 from ._base_client import AsyncClosable, BaseChatCompletionClient, ErrorTranslator
 from ._client import ChatCompletionClient, ToolChoice
-from ._error_context import ModelErrorContext, redact_secret
+from ._error_context import (
+    ModelErrorContext,
+    redact_secret,
+    reveal_headers,
+    secret_headers,
+    url_secrets,
+)
 from ._estimate import TokenEstimator
 from ._info import ModelFamily, validate_model_info
 from ._types import (
@@ -22,6 +28,9 @@ from ._types import (
     UserMessage,
 )
 
+# AutoGen's name for the same Literal (autogen_core.models.FinishReasons).
+FinishReasons = FinishReason
+
 __all__ = [
     "AssistantMessage",
     "AsyncClosable",
@@ -31,6 +40,7 @@ __all__ = [
     "CreateResult",
     "ErrorTranslator",
     "FinishReason",
+    "FinishReasons",
     "FunctionCall",
     "FunctionExecutionResult",
     "FunctionExecutionResultMessage",
@@ -46,5 +56,8 @@ __all__ = [
     "TopLogprob",
     "UserMessage",
     "redact_secret",
+    "reveal_headers",
+    "secret_headers",
+    "url_secrets",
     "validate_model_info",
 ]

@@ -21,12 +21,17 @@ _EXPORTS = {
     "STRUCTURED_OUTPUT_TOOL": "retinue_anthropic._client",
     "FIRST_TURN_PLACEHOLDER": "retinue_anthropic._messages",
     "EMPTY_TURN_PLACEHOLDER": "retinue_anthropic._messages",
+    # AutoGen's name for the same class (docs/migration.md)
+    "AnthropicClientConfigurationConfigModel": "retinue_anthropic._autogen_names",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from ._autogen_names import (
+        AnthropicClientConfigurationConfigModel as AnthropicClientConfigurationConfigModel,
+    )
     from ._client import (
         JSON_INSTRUCTION as JSON_INSTRUCTION,
         STRUCTURED_OUTPUT_TOOL as STRUCTURED_OUTPUT_TOOL,

@@ -19,12 +19,19 @@ _EXPORTS = {
     "OpenAIClientConfig": "retinue_openai._config",
     "AzureOpenAIClientConfig": "retinue_openai._config",
     "known_model_info": "retinue_openai._model_info",
+    # AutoGen's names for the same classes (docs/migration.md)
+    "AzureOpenAIClientConfigurationConfigModel": "retinue_openai._autogen_names",
+    "OpenAIClientConfigurationConfigModel": "retinue_openai._autogen_names",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._autogen_names import (
+        AzureOpenAIClientConfigurationConfigModel as AzureOpenAIClientConfigurationConfigModel,
+        OpenAIClientConfigurationConfigModel as OpenAIClientConfigurationConfigModel,
+    )
     from ._base import (
         BaseOpenAIChatCompletionClient as BaseOpenAIChatCompletionClient,
     )
