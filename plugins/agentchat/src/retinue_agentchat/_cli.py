@@ -82,7 +82,7 @@ def uses_scripted_model(spec: Any) -> bool:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from retinue import ComponentLoadError, load_component
+    from retinue import ComponentLoadError, bounded_repr, load_component
     from retinue.chat import ChatAgent, TaskResult, Team
     from retinue.components import parse_spec
 
@@ -106,7 +106,8 @@ async def _run(args: argparse.Namespace) -> int:
             runner = load_component(overridden, Team)
     else:
         raise ComponentLoadError(
-            f"{args.spec} describes a {type(runner).__name__} ({spec.provider!r}); "
+            f"{bounded_repr(args.spec)} describes a {type(runner).__name__} "
+            f"({bounded_repr(spec.provider)}); "
             "retinue run needs a team or an agent spec"
         )
     if args.output == "json":
