@@ -283,7 +283,7 @@ async def test_requests_the_model_cannot_take_are_refused_before_sending(
         await client.create(messages, tools=tools)
     assert "provider 'acme', model 'acme-small'" in str(caught.value)
     assert expected in str(caught.value)
-    assert client._sdk_client is None  # nothing was sent
+    assert client._sdk_handle is None  # nothing was sent
     client.sdk_in_test.answers = ["fine"]
     assert (await client.create(HELLO)).content == "fine"
 
@@ -371,7 +371,7 @@ async def test_streams_are_read_through_the_guard() -> None:
 async def test_sdk_client_is_made_once_on_first_use_and_closed() -> None:
     client = AcmeClient()
     made = AcmeClient.made
-    assert client._sdk_client is None  # constructing imports and builds no SDK
+    assert client._sdk_handle is None  # constructing imports and builds no SDK
     client.sdk_in_test.answers = ["a", "b"]
     await client.create(HELLO)
     await client.create(HELLO)

@@ -18,7 +18,10 @@ async tests alike and keeps answering while the test's loop awaits the client::
         assert server.requests[-1].json == {...}
 
 Scripted responses are served in order, one per request, whatever the path; when none
-is left the server answers 500 with a body saying so (or calls ``fallback``).
+is left the server answers 500 with a body saying so (or calls ``fallback``).  A request
+a client cancels before sending it takes no response from the script, so the next
+request gets the response meant for it: to test cancellation, answer with a
+``fallback`` that computes each answer from its request instead.
 """
 
 from __future__ import annotations
@@ -69,7 +72,9 @@ class RecordedRequest:
     """One request the server received.
 
     ``headers`` keys are lower case; ``query`` maps each parameter to its first value;
-    ``json`` is the decoded body, or None when the body is empty or not JSON.
+    ``json`` is the decoded body, or None when the body is empty or not JSON;
+    ``connection`` numbers the TCP connection it came on (1, 2, ... in accept order),
+    to tell whether a client reused a connection.
     """
 
     method: str
@@ -77,6 +82,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    connection: int = 0
 
     @property
     def json(self) -> Any:
@@ -190,6 +196,7 @@ class WireServer:
         self._thread: threading.Thread | None = None
         self._port = 0
         self._connections: set[asyncio.Task[None]] = set()
+        self._accepted = 0
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -318,9 +325,11 @@ class WireServer:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
+        self._accepted += 1
+        connection = self._accepted
         try:
             while True:
-                request = await _read_request(reader)
+                request = await _read_request(reader, connection)
                 if request is None:
                     return
                 keep_open = await self._answer(self._next_response(request), reader, writer)
@@ -358,7 +367,7 @@ class WireServer:
         return await _send_events(response, reader, writer)
 
 
-async def _read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
+async def _read_request(reader: asyncio.StreamReader, connection: int) -> RecordedRequest | None:
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, ConnectionError):
@@ -376,7 +385,7 @@ async def _read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
         body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
     url = urlsplit(target)
     query = {key: values[0] for key, values in parse_qs(url.query).items()}
-    return RecordedRequest(method, url.path, query, headers, body)
+    return RecordedRequest(method, url.path, query, headers, body, connection)
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:

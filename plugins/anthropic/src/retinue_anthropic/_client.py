@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, SecretStr
 from retinue import (
     CancellationToken,
+    ComponentError,
     ConfigurationError,
     secret_from_env,
     secret_value,
@@ -21,11 +22,14 @@ from retinue.models import (
     ModelInfo,
     TokenEstimator,
     ToolChoice,
+    reveal_headers,
+    secret_headers,
+    url_secrets,
 )
 from retinue.tools import Tool, ToolSchema
 
 from ._config import AnthropicClientConfig
-from ._errors import stream_broken, translate_sdk_error
+from ._errors import SDK_LOGGERS, stream_broken, translate_sdk_error
 from ._messages import to_anthropic_messages, to_anthropic_tools, tool_schema
 from ._model_info import resolve_model_info
 from ._parse import MalformedAnswer, MessageAssembler, to_create_result
@@ -76,6 +80,7 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
     component_provider: ClassVar[str | None] = "anthropic"
     component_config_schema = AnthropicClientConfig
     default_context_window: ClassVar[int | None] = 200_000
+    sdk_loggers: ClassVar[tuple[str, ...]] = SDK_LOGGERS
     # 1 token per 3.5 UTF-8 bytes and 4 per message; an image costs 1,600 (the largest
     # size the API keeps without downscaling); tools add their schema plus 8 each and
     # the ~350-token tool-use preamble the API inserts.  Sources are not sent.
@@ -104,7 +109,7 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
         timeout: float | None = 60.0,
         max_retries: int = 2,
         model_info: ModelInfo | Mapping[str, Any] | None = None,
-        default_headers: Mapping[str, str] | None = None,
+        default_headers: Mapping[str, str | SecretStr] | None = None,
     ) -> None:
         if not model:
             raise ConfigurationError("provider 'anthropic': model must be a non-empty model name")
@@ -126,7 +131,20 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
                 f"larger than thinking.budget_tokens ({budget}); raise max_tokens"
             )
         self._model_info_arg = dict(model_info) if model_info is not None else None
-        super().__init__(model=model, model_info=resolve_model_info(model, self._model_info_arg))
+        # Header values and a URL's userinfo may be credentials: scrubbed like the key.
+        self._default_headers = secret_headers(default_headers)
+        self._errors = ModelErrorContext(
+            "anthropic",
+            model,
+            secret_value(self._api_key),
+            KEY_ENV,
+            (*(reveal_headers(self._default_headers) or {}).values(), *url_secrets(base_url)),
+        )
+        super().__init__(
+            model=model,
+            model_info=resolve_model_info(model, self._model_info_arg),
+            errors=self._errors,
+        )
         self._base_url = base_url
         self._max_tokens = max_tokens
         self._sampling: dict[str, Any] = {
@@ -139,8 +157,6 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
         }
         self._timeout = timeout
         self._max_retries = max_retries
-        self._default_headers = dict(default_headers) if default_headers else None
-        self._errors = ModelErrorContext("anthropic", model, secret_value(self._api_key), KEY_ENV)
 
     # -- the contract --------------------------------------------------------------------
 
@@ -176,20 +192,12 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
         request, structured_tool = self._request(
             messages, tools, tool_choice, json_output, extra_create_args
         )
-        sdk = self._sdk()
-        stream = await self._guarded(
-            sdk.messages.create(**request, stream=True), cancellation_token
-        )
+        opening = self._sdk().messages.create(**request, stream=True)
         assembler = MessageAssembler(structured_tool=structured_tool)
-        try:
-            async for event in self._guarded_iter(stream, cancellation_token):
-                text = self._parsed(assembler.add, event.model_dump())
-                if text:
-                    yield text
-        finally:
-            # Closing the stream closes its HTTP response, so a cancelled or abandoned
-            # stream does not keep the connection busy.
-            await stream.close()
+        async for event in self._guarded_stream(opening, cancellation_token):
+            text = self._parsed(assembler.add, event.model_dump())
+            if text:
+                yield text
         result = self._parsed(lambda _: assembler.result(), None)
         self._record(result.usage)
         yield result
@@ -203,7 +211,7 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
             "api_key": secret_value(self._api_key),
             "base_url": self._base_url,
             "max_retries": self._max_retries,
-            "default_headers": self._default_headers,
+            "default_headers": reveal_headers(self._default_headers),
         }
         if self._timeout is not None:
             options["timeout"] = self._timeout
@@ -311,6 +319,13 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
     # -- declarative config --------------------------------------------------------------
 
     def _to_config(self) -> AnthropicClientConfig:
+        if url_secrets(self._base_url):
+            raise ComponentError(
+                "AnthropicChatCompletionClient cannot be dumped: its base_url carries "
+                "credentials (user:password@) and specs never hold secrets in clear; drop "
+                "them from the URL and send them as a header read from the environment, "
+                'e.g. default_headers={"Authorization": {"env": "MY_GATEWAY_AUTH"}}'
+            )
         return AnthropicClientConfig(
             model=self._model,
             api_key=self._api_key,

@@ -31,7 +31,8 @@ class AnthropicClientConfig(BaseModel):
     timeout: float | None = 60.0
     max_retries: int = 2
     model_info: dict[str, Any] | None = None
-    default_headers: dict[str, str] | None = None
+    # Header values may be credentials: held and dumped like api_key.
+    default_headers: dict[str, Secret] | None = None
 
     @field_validator("api_key", mode="before")
     @classmethod

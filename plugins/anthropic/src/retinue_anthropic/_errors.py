@@ -17,7 +17,10 @@ from retinue import (
 )
 from retinue.models import ModelErrorContext
 
-__all__ = ["stream_broken", "translate_sdk_error"]
+__all__ = ["SDK_LOGGERS", "stream_broken", "translate_sdk_error"]
+
+SDK_LOGGERS = ("anthropic", "httpx", "httpcore", "httpx2", "httpcore2")
+"""The loggers the SDK and its HTTP library write to (request options at DEBUG)."""
 
 _CONTENT_POLICY = re.compile(r"content (filter|policy)|usage polic", re.IGNORECASE)
 

@@ -9,7 +9,7 @@ from abc import abstractmethod
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from retinue import CancellationToken, ConfigurationError, ModelConnectionError
 from retinue.models import (
     BaseChatCompletionClient,
@@ -20,10 +20,12 @@ from retinue.models import (
     TokenEstimator,
     ToolChoice,
     UserMessage,
+    reveal_headers,
+    secret_headers,
 )
 from retinue.tools import Tool, ToolSchema
 
-from ._errors import stream_broken, translate_sdk_error
+from ._errors import SDK_LOGGERS, stream_broken, translate_sdk_error
 from ._messages import to_openai_messages, to_openai_tool_choice, to_openai_tools
 from ._model_info import REASONING_FAMILIES
 from ._parse import (
@@ -51,6 +53,7 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
     """
 
     key_env = "OPENAI_API_KEY"
+    sdk_loggers: ClassVar[tuple[str, ...]] = SDK_LOGGERS
     # 1 token per 3.5 UTF-8 bytes, 4 per message, 765 per image (a 512x512 high-detail
     # tile's price), the schema plus 8 per tool, and 3 that prime the reply.
     token_estimator: ClassVar[TokenEstimator] = TokenEstimator(
@@ -69,15 +72,20 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
         include_usage_in_stream: bool,
         timeout: float | None,
         max_retries: int,
-        default_headers: Mapping[str, str] | None,
+        default_headers: Mapping[str, str | SecretStr] | None,
         secret: str | None,
+        other_secrets: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(model=model, model_info=model_info)
+        self._default_headers = secret_headers(default_headers)
+        headers = reveal_headers(self._default_headers) or {}
+        errors = ModelErrorContext(
+            self.provider_name, model, secret, self.key_env, (*headers.values(), *other_secrets)
+        )
+        super().__init__(model=model, model_info=model_info, errors=errors)
         # What the caller passed, kept for dumping the config (model_info is the resolved one).
         self._model_info_arg = model_info_arg
         self._timeout = timeout
         self._max_retries = max_retries
-        self._default_headers = dict(default_headers) if default_headers else None
         self._options = {
             "include_name_in_message": include_name_in_message,
             "add_name_prefixes": add_name_prefixes,
@@ -87,7 +95,7 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
         self._include_name = include_name_in_message
         self._add_name_prefixes = add_name_prefixes
         self._include_usage_in_stream = include_usage_in_stream
-        self._error_context = ModelErrorContext(self.provider_name, model, secret, self.key_env)
+        self._error_context = errors
 
     @abstractmethod
     def _make_sdk_client(self) -> AsyncOpenAI:
@@ -141,21 +149,14 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
         if self._include_usage_in_stream and "stream_options" not in request:
             request["stream_options"] = {"include_usage": True}
         sdk = self._sdk()
-        stream = await self._guarded(
-            sdk.chat.completions.create(**_sdk_arguments(sdk, request)), cancellation_token
-        )
+        opening = sdk.chat.completions.create(**_sdk_arguments(sdk, request))
         assembler = StreamAssembler()
-        try:
-            async for chunk in self._guarded_iter(
-                stream, cancellation_token, self._translate_stream_error
-            ):
-                text = assembler.add(chunk)
-                if text:
-                    yield text
-        finally:
-            # Closing the stream closes its HTTP response, so a cancelled or
-            # abandoned stream does not keep the connection busy.
-            await stream.close()
+        async for chunk in self._guarded_stream(
+            opening, cancellation_token, self._translate_stream_error
+        ):
+            text = assembler.add(chunk)
+            if text:
+                yield text
         if assembler.finish is None:
             raise self._response_error(
                 "the stream ended without a finish_reason (truncated response)",

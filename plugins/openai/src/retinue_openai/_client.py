@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import SecretStr
 from retinue import ComponentError, ConfigurationError, secret_from_env, secret_value
-from retinue.models import ModelInfo
+from retinue.models import ModelInfo, reveal_headers, url_secrets
 
 from ._base import BaseOpenAIChatCompletionClient
 from ._config import CREATE_ARG_NAMES, AzureOpenAIClientConfig, OpenAIClientConfig
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 __all__ = ["AzureOpenAIChatCompletionClient", "OpenAIChatCompletionClient"]
+
+logger = logging.getLogger(__name__)
 
 # Sent to OpenAI-compatible servers that need no key (Ollama, vLLM, llama.cpp):
 # the SDK refuses to run without one.
@@ -55,7 +58,7 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
         model_info: ModelInfo | Mapping[str, Any] | None = None,
         include_name_in_message: bool = True,
         add_name_prefixes: bool = False,
-        default_headers: Mapping[str, str] | None = None,
+        default_headers: Mapping[str, str | SecretStr] | None = None,
         include_usage_in_stream: bool = True,
         **create_args: Any,
     ) -> None:
@@ -92,6 +95,7 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             add_name_prefixes=add_name_prefixes,
             include_usage_in_stream=include_usage_in_stream,
             secret=secret_value(self._api_key),
+            other_secrets=url_secrets(self._base_url),
         )
 
     @classmethod
@@ -108,10 +112,11 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             organization=self._organization,
             timeout=self._timeout,
             max_retries=self._max_retries,
-            default_headers=self._default_headers,
+            default_headers=reveal_headers(self._default_headers),
         )
 
     def _to_config(self) -> OpenAIClientConfig:
+        _refuse_url_credentials(self, "base_url", self._base_url)
         return OpenAIClientConfig(
             model=self._model,
             api_key=self._api_key,
@@ -128,10 +133,13 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
 class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
     """A client for an Azure OpenAI deployment.
 
-    Authenticates with ``api_key`` (or ``AZURE_OPENAI_API_KEY``), an ``azure_ad_token``,
-    or an ``azure_ad_token_provider`` (a callable returning a token, e.g. from
-    ``azure.identity``).  A token provider is code, so a client using one cannot be
-    dumped to a spec: dumping raises and says to use a key from the environment.
+    Authenticates with ``api_key`` (or ``AZURE_OPENAI_API_KEY``), an ``azure_ad_token``
+    (or ``AZURE_OPENAI_AD_TOKEN``), or an ``azure_ad_token_provider`` (a callable
+    returning a token, e.g. from ``azure.identity``).  Exactly one is used: an explicit
+    argument beats the environment, and a token provider beats an AD token, which beats
+    a key (more than one explicit argument logs a warning naming the one used).  A token
+    provider is code, so a client using one cannot be dumped to a spec: dumping raises
+    and says to use a key from the environment.
     ``model`` names the underlying model (for model info), ``azure_deployment`` the
     deployment requests go to (defaults to ``model``).
     """
@@ -155,20 +163,14 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
         model_info: ModelInfo | Mapping[str, Any] | None = None,
         include_name_in_message: bool = True,
         add_name_prefixes: bool = False,
-        default_headers: Mapping[str, str] | None = None,
+        default_headers: Mapping[str, str | SecretStr] | None = None,
         include_usage_in_stream: bool = True,
         **create_args: Any,
     ) -> None:
         _check_create_args(create_args, type(self).__name__)
-        self._api_key = secret_from_env(api_key, self.key_env)
-        self._ad_token = secret_from_env(azure_ad_token, "AZURE_OPENAI_AD_TOKEN")
-        self._token_provider = azure_ad_token_provider
-        if self._api_key is None and self._ad_token is None and azure_ad_token_provider is None:
-            raise ConfigurationError(
-                f"provider 'azure_openai', model {model!r}: no credentials; set "
-                "AZURE_OPENAI_API_KEY, or pass api_key=, azure_ad_token= or "
-                "azure_ad_token_provider="
-            )
+        self._api_key, self._ad_token, self._token_provider = _azure_credential(
+            model, api_key, azure_ad_token, azure_ad_token_provider
+        )
         self._endpoint = azure_endpoint
         self._deployment = azure_deployment or model
         self._api_version = api_version
@@ -186,7 +188,11 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             include_name_in_message=include_name_in_message,
             add_name_prefixes=add_name_prefixes,
             include_usage_in_stream=include_usage_in_stream,
-            secret=secret_value(self._api_key) or secret_value(self._ad_token),
+            secret=secret_value(self._api_key),
+            other_secrets=(
+                *(t for t in (secret_value(self._ad_token),) if t),
+                *url_secrets(azure_endpoint),
+            ),
         )
 
     def _make_sdk_client(self) -> AsyncAzureOpenAI:
@@ -201,7 +207,7 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             azure_ad_token_provider=self._token_provider,
             timeout=self._timeout,
             max_retries=self._max_retries,
-            default_headers=self._default_headers,
+            default_headers=reveal_headers(self._default_headers),
         )
 
     def _to_config(self) -> AzureOpenAIClientConfig:
@@ -212,6 +218,7 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
                 'the environment ({"env": "AZURE_OPENAI_API_KEY"}) in the spec, or build this '
                 "client in Python"
             )
+        _refuse_url_credentials(self, "azure_endpoint", self._endpoint)
         return AzureOpenAIClientConfig(
             model=self._model,
             azure_endpoint=self._endpoint,
@@ -226,6 +233,65 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
     def _from_config(cls, config: AzureOpenAIClientConfig) -> AzureOpenAIChatCompletionClient:
         values = _constructor_values(config, {"api_key", "azure_ad_token"})
         return cls(api_key=config.api_key, azure_ad_token=config.azure_ad_token, **values)
+
+
+def _refuse_url_credentials(client: object, field: str, url: str | None) -> None:
+    """Refuse to dump a URL with ``user:password@`` in it: specs never hold secrets in clear."""
+    if url_secrets(url):
+        raise ComponentError(
+            f"{type(client).__name__} cannot be dumped: its {field} carries credentials "
+            "(user:password@) and specs never hold secrets in clear; drop them from the URL "
+            "and send them as a header read from the environment, e.g. default_headers="
+            '{"Authorization": {"env": "MY_GATEWAY_AUTH"}}'
+        )
+
+
+def _azure_credential(
+    model: str,
+    api_key: str | SecretStr | None,
+    azure_ad_token: str | SecretStr | None,
+    token_provider: Callable[[], str | Awaitable[str]] | None,
+) -> tuple[SecretStr | None, SecretStr | None, Callable[[], str | Awaitable[str]] | None]:
+    """The one credential an Azure client uses: ``(api_key, ad_token, token_provider)``.
+
+    The SDK refuses more than one, so the precedence is applied here: an explicit
+    argument beats the environment; among explicit ones, and among the environment
+    variables, an Entra ID token provider beats an AD token, which beats a key.
+    """
+    explicit = [
+        (name, value)
+        for name, value in (
+            ("azure_ad_token_provider", token_provider),
+            ("azure_ad_token", azure_ad_token),
+            ("api_key", api_key),
+        )
+        if value is not None
+    ]
+    if len(explicit) > 1:
+        logger.warning(
+            "provider 'azure_openai', model %r: %s were all passed; using %s (the precedence "
+            "is azure_ad_token_provider, then azure_ad_token, then api_key)",
+            model,
+            ", ".join(name for name, _ in explicit),
+            explicit[0][0],
+        )
+    if token_provider is not None:
+        return None, None, token_provider
+    if azure_ad_token is not None:
+        return None, secret_from_env(azure_ad_token, "AZURE_OPENAI_AD_TOKEN"), None
+    if api_key is not None:
+        return secret_from_env(api_key, "AZURE_OPENAI_API_KEY"), None, None
+    env_token = secret_from_env(None, "AZURE_OPENAI_AD_TOKEN")
+    if env_token is not None:
+        return None, env_token, None
+    env_key = secret_from_env(None, "AZURE_OPENAI_API_KEY")
+    if env_key is not None:
+        return env_key, None, None
+    raise ConfigurationError(
+        f"provider 'azure_openai', model {model!r}: no credentials; set "
+        "AZURE_OPENAI_API_KEY (or AZURE_OPENAI_AD_TOKEN), or pass api_key=, azure_ad_token= "
+        "or azure_ad_token_provider="
+    )
 
 
 def _shared_config_fields(
@@ -249,7 +315,11 @@ def _constructor_values(
 
     AutoGen's ``stream_options={"include_usage": ...}`` becomes ``include_usage_in_stream``.
     """
-    values = config.model_dump(exclude_none=True, exclude={*secrets, "stream_options"})
+    # Header values are secrets too: passed as loaded, not dumped to references again.
+    values = config.model_dump(
+        exclude_none=True, exclude={*secrets, "stream_options", "default_headers"}
+    )
+    values["default_headers"] = config.default_headers
     if config.stream_options is not None:
         values["include_usage_in_stream"] = bool(config.stream_options.get("include_usage"))
     return values

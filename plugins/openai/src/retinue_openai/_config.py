@@ -46,7 +46,8 @@ class _ClientConfigBase(CreateArgumentsConfig):
     model_info: dict[str, Any] | None = None
     include_name_in_message: bool = True
     add_name_prefixes: bool = False
-    default_headers: dict[str, str] | None = None
+    # Header values may be credentials: held and dumped like api_key.
+    default_headers: dict[str, Secret] | None = None
     include_usage_in_stream: bool = True
     stream_options: dict[str, Any] | None = None
 

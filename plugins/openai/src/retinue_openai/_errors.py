@@ -16,7 +16,10 @@ from retinue import (
 )
 from retinue.models import ModelErrorContext
 
-__all__ = ["translate_sdk_error"]
+__all__ = ["SDK_LOGGERS", "stream_broken", "translate_sdk_error"]
+
+SDK_LOGGERS = ("openai", "httpx", "httpcore", "httpx2", "httpcore2")
+"""The loggers the SDK and its HTTP library write to (request options at DEBUG)."""
 
 _CONTENT_FILTER_CODES = {"content_filter", "content_policy_violation", "content_filtered"}
 
