@@ -179,12 +179,13 @@ class SubprocessPythonExecutor(CodeExecutor):
                 return CodeResult(exit_code=1, output=f"unsupported language {block.language!r}")
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
-                "-c",
-                block.code,
+                "-",  # the code on stdin: an argument cannot hold a NUL character
+                stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
             )
-            communicate = asyncio.ensure_future(process.communicate())
+            code = block.code.encode("utf-8", errors="surrogatepass")
+            communicate = asyncio.ensure_future(process.communicate(code))
             if cancellation_token is not None:
                 cancellation_token.link_future(communicate)
             try:
@@ -198,7 +199,7 @@ class SubprocessPythonExecutor(CodeExecutor):
                 process.kill()
                 await process.wait()
                 raise CancelledError("code execution was cancelled") from None
-            outputs.append(out.decode())
+            outputs.append(out.decode(errors="replace"))
             if process.returncode:
                 return CodeResult(exit_code=process.returncode, output="".join(outputs))
         return CodeResult(exit_code=0, output="".join(outputs))
@@ -212,6 +213,16 @@ class SubprocessPythonExecutor(CodeExecutor):
 
 
 class TestSubprocessExecutorConformance(CodeExecutorConformance):
+    named_files = False  # it runs ``python -c``: '# filename:' lines are mere comments
+
+    @pytest.mark.xfail(
+        strict=True, reason="kills only its child: shows the suite catches a leaked grandchild"
+    )
+    async def test_timeout_stops_a_grandchild_that_left_the_process_group(
+        self, code_executor: CodeExecutor
+    ) -> None:
+        await super().test_timeout_stops_a_grandchild_that_left_the_process_group(code_executor)
+
     @pytest.fixture
     def code_executor(self) -> CodeExecutor:
         return SubprocessPythonExecutor(timeout=1.5)
