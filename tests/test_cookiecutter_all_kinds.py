@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,7 @@ class KindRun:
     plugins_json: list[dict[str, object]]
     pytest_output: str
     pytest_returncode: int
+    example: subprocess.CompletedProcess[str]
 
 
 def _clean_env() -> dict[str, str]:
@@ -54,6 +56,8 @@ def _run(command: list[str | Path], cwd: Path | None = None) -> subprocess.Compl
         capture_output=True,
         text=True,
         check=False,
+        # generous: a wheel build or install takes seconds; only a hang gets near it
+        timeout=600,
     )
 
 
@@ -88,9 +92,17 @@ def _install_and_test(kind: str, project: Path, wheels: dict[str, Path]) -> Kind
     _checked(["uv", "pip", "install", "--quiet", "--python", python, *requirements])
     listing = _checked([venv / "bin" / "retinue", "plugins", "--json"])
     tests = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project)
+    example = _run([python, "-c", _readme_example(project)], cwd=project.parent)
     return KindRun(
-        kind, project, json.loads(listing), tests.stdout + tests.stderr, tests.returncode
+        kind, project, json.loads(listing), tests.stdout + tests.stderr, tests.returncode, example
     )
+
+
+def _readme_example(project: Path) -> str:
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"## Example\s+```python\n(.*?)```", readme, re.DOTALL)
+    assert match, f"the README of {project.name} has no Python example"
+    return match.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +141,14 @@ def test_generated_tests_pass(kind: str, runs: dict[str, KindRun]) -> None:
     run = runs[kind]
     assert run.pytest_returncode == 0, f"generated tests failed for {kind}:\n{run.pytest_output}"
     assert " passed" in run.pytest_output and "skipped" not in run.pytest_output
+
+
+@pytest.mark.parametrize("kind", KIND_CHOICES)
+def test_the_readme_example_runs(kind: str, runs: dict[str, KindRun]) -> None:
+    example = runs[kind].example
+    assert example.returncode == 0, (
+        f"the README example of the {kind} plugin failed:\n{example.stdout}\n{example.stderr}"
+    )
 
 
 def test_installed_kernel_ships_the_template(

@@ -16,6 +16,7 @@ from retinue._new import (
     validate_extension,
 )
 from retinue.cli import main
+from retinue.hookspecs import KINDS, PROVIDER_HOOKS
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "cookiecutter-extension"
@@ -237,3 +238,24 @@ def test_the_template_hook_validates_direct_cookiecutter_runs(tmp_path: Path) ->
 def test_errors_are_retinue_errors() -> None:
     with pytest.raises(RetinueError):
         validate_extension("weather", "tool", version="nope")
+
+
+def test_every_kind_the_hooks_define_is_offered() -> None:
+    assert KIND_CHOICES == KINDS
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_renders_its_own_implementation_registered_through_its_hook(
+    kind: str, tmp_path: Path
+) -> None:
+    assert main(["new", "extension", "weather", "--kind", kind, "-o", str(tmp_path)]) == 0
+    package = tmp_path / "retinue-weather" / "src" / "retinue_weather"
+    modules = [name for name in _entries(package) if name not in ("__init__.py", "plugin.py")]
+    assert modules, f"--kind {kind} generated no implementation module"
+    (hook,) = [name for name, kinds in PROVIDER_HOOKS.items() if kind in kinds]
+    assert f"def {hook}(register: Register)" in (package / "plugin.py").read_text()
+    for name in [*modules, "__init__.py", "plugin.py"]:
+        compile((package / name).read_text(), name, "exec")
+    tests = (tmp_path / "retinue-weather" / "tests" / "test_weather.py").read_text()
+    compile(tests, "test_weather.py", "exec")
+    assert "Conformance" in tests, f"the tests generated for {kind} run no conformance suite"

@@ -23,6 +23,7 @@ from typing import Any
 
 from ._errors import ConfigurationError
 from ._specifiers import version_satisfies
+from .hookspecs import KINDS
 
 __all__ = [
     "FIRST_PARTY_PLUGINS",
@@ -37,16 +38,12 @@ __all__ = [
     "validate_extension",
 ]
 
-KIND_CHOICES: tuple[str, ...] = (
-    "model_client",
-    "tool",
-    "code_executor",
-    "runtime",
-    "agent",
-    "team",
-    "termination",
-)
-"""The kinds the template can generate (``tool`` generates a tool and a workbench)."""
+KIND_CHOICES: tuple[str, ...] = KINDS
+"""The kinds the template can generate: every kind the provider hooks define.
+
+``tool`` generates a tool and a workbench offering it; ``workbench`` generates a
+workbench that serves tools of its own, without ``Tool`` objects behind them.
+"""
 
 FIRST_PARTY_PLUGINS: frozenset[str] = frozenset(
     {

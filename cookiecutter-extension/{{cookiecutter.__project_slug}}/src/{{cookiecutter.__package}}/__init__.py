@@ -4,15 +4,7 @@ Public names are imported on first access: retinue imports this package when it
 discovers ``plugin.py``, and discovery must stay cheap.
 """
 {%- set P = cookiecutter.__class_prefix %}
-{%- set names = {
-    "model_client": [("_client", P ~ "ChatCompletionClient"), ("_client", P ~ "ClientConfig")],
-    "tool": [("_tool", P ~ "WordCountTool"), ("_workbench", P ~ "Workbench")],
-    "code_executor": [("_executor", P ~ "CodeExecutor"), ("_executor", P ~ "CodeExecutorConfig")],
-    "runtime": [("_runtime", P ~ "Runtime")],
-    "agent": [("_agent", P ~ "EchoAgent"), ("_agent", P ~ "EchoAgentConfig")],
-    "team": [("_team", P ~ "RoundRobinTeam")],
-    "termination": [("_termination", P ~ "KeywordTermination"), ("_termination", P ~ "KeywordTerminationConfig")],
-}[cookiecutter.kind] %}
+{%- set names = cookiecutter.kind | exported_names(P) %}
 
 from __future__ import annotations
 

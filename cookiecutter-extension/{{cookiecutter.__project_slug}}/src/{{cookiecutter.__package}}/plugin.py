@@ -11,20 +11,11 @@ from retinue.hookspecs import Register
 
 _PACKAGE = "{{ cookiecutter.__package }}"
 {%- set P = cookiecutter.__class_prefix %}
-{%- set hooks = {
-    "model_client": ("retinue_register_model_clients", [("_client", P ~ "ChatCompletionClient", None)]),
-    "tool": ("retinue_register_tools", [("_tool", P ~ "WordCountTool", None), ("_workbench", P ~ "Workbench", "workbench")]),
-    "code_executor": ("retinue_register_code_executors", [("_executor", P ~ "CodeExecutor", None)]),
-    "runtime": ("retinue_register_runtimes", [("_runtime", P ~ "Runtime", None)]),
-    "agent": ("retinue_register_agents", [("_agent", P ~ "EchoAgent", None)]),
-    "team": ("retinue_register_teams", [("_team", P ~ "RoundRobinTeam", None)]),
-    "termination": ("retinue_register_termination_conditions", [("_termination", P ~ "KeywordTermination", None)]),
-} %}
-{%- set hook_name, providers = hooks[cookiecutter.kind] %}
+{%- set providers = cookiecutter.kind | registered_providers(P) %}
 
 
 @hookimpl
-def {{ hook_name }}(register: Register) -> None:
+def {{ cookiecutter.kind | provider_hook }}(register: Register) -> None:
 {%- for module, class_name, kind in providers %}
     register(
         "{{ cookiecutter.plugin_name }}",
