@@ -44,6 +44,9 @@ class {{ cookiecutter.__class_prefix }}CodeExecutor(CodeExecutor):
         for block in code_blocks:
             if cancellation_token is not None and cancellation_token.is_cancelled():
                 raise CancelledError("code execution was cancelled")
+            if "\0" in block.code:  # a program argument cannot hold one
+                outputs.append("the code holds a NUL character; remove it and run it again")
+                return CodeResult(exit_code=1, output="\n".join(outputs))
             command = _COMMANDS.get(block.language.lower())
             if command is None:
                 outputs.append(
