@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-{%- if KIND in ("tool", "runtime") %}
+{%- if KIND in ("tool", "workbench", "runtime") %}
 from typing import Any
 {%- endif %}
 
@@ -198,13 +198,79 @@ async def test_fires_only_on_the_keyword() -> None:
     assert await condition([TextMessage(content="go on", source="a")]) is None
     stop = await condition([TextMessage(content="please STOP", source="a")])
     assert stop is not None and "STOP" in stop.content
-{%- endif %}
+{%- elif KIND == "workbench" %}
+from retinue.testing import WorkbenchConformance
 
-{%- set KIND_NAMES = {
-    "model_client": ["model_client"], "tool": ["tool", "workbench"],
-    "code_executor": ["code_executor"], "runtime": ["runtime"], "agent": ["agent"],
-    "team": ["team"], "termination": ["termination"],
-} %}
+from {{ cookiecutter.__package }} import {{ P }}NotebookWorkbench
+
+
+class TestConformance(WorkbenchConformance):
+    @pytest.fixture
+    def workbench(self) -> {{ P }}NotebookWorkbench:
+        return {{ P }}NotebookWorkbench()
+
+    @pytest.fixture
+    def tool_call(self) -> tuple[str, dict[str, Any]]:
+        return "write_note", {"title": "plan", "text": "Buy lemons."}
+
+
+async def test_notes_are_read_back_and_survive_a_saved_state() -> None:
+    async with {{ P }}NotebookWorkbench() as notebook:
+        await notebook.call_tool("write_note", {"title": "plan", "text": "Buy lemons."})
+        state = await notebook.save_state()
+    async with {{ P }}NotebookWorkbench() as restored:
+        await restored.load_state(state)
+        read = await restored.call_tool("read_note", {"title": "plan"})
+        missing = await restored.call_tool("read_note", {"title": "nope"})
+    assert read.to_text() == "Buy lemons."
+    assert missing.is_error and "list_notes" in missing.to_text()
+{%- elif KIND == "model_context" %}
+from retinue.models import SystemMessage, UserMessage
+from retinue.testing import ModelContextConformance
+
+from {{ cookiecutter.__package }} import {{ P }}PinnedSystemContext
+
+
+class TestConformance(ModelContextConformance):
+    @pytest.fixture(params=[1, 3, 10])
+    def model_context(self, request: pytest.FixtureRequest) -> {{ P }}PinnedSystemContext:
+        return {{ P }}PinnedSystemContext(
+            window=request.param, initial_messages=[SystemMessage(content="Be brief.")]
+        )
+
+
+async def test_keeps_the_system_message_and_the_newest_others() -> None:
+    context = {{ P }}PinnedSystemContext(window=2)
+    await context.add_message(SystemMessage(content="Be brief."))
+    for n in range(5):
+        await context.add_message(UserMessage(content=f"turn {n}", source="user"))
+    shown = [message.content for message in await context.get_messages()]
+    assert shown == ["Be brief.", "turn 3", "turn 4"]
+{%- elif KIND == "memory" %}
+from retinue.chat import MemoryContent, UnboundedChatCompletionContext
+from retinue.models import UserMessage
+from retinue.testing import MemoryConformance
+
+from {{ cookiecutter.__package }} import {{ P }}KeywordMemory
+
+
+class TestConformance(MemoryConformance):
+    @pytest.fixture
+    def memory(self) -> {{ P }}KeywordMemory:
+        return {{ P }}KeywordMemory()
+
+
+async def test_recalls_the_best_match_for_the_newest_question() -> None:
+    memory = {{ P }}KeywordMemory(max_results=1)
+    await memory.add(MemoryContent(content="Lisbon is sunny in June."))
+    await memory.add(MemoryContent(content="The user prefers metric units."))
+    context = UnboundedChatCompletionContext()
+    question = UserMessage(content="Which units does the user prefer?", source="user")
+    await context.add_message(question)
+    update = await memory.update_context(context)
+    assert [item.content for item in update.memories.results] == ["The user prefers metric units."]
+    assert "metric units" in (await context.get_messages())[-1].content
+{%- endif %}
 
 
 def test_the_plugin_is_discovered_and_loads() -> None:
@@ -213,7 +279,7 @@ def test_the_plugin_is_discovered_and_loads() -> None:
     assert record.distribution == "{{ cookiecutter.__distribution }}"
 
 
-@pytest.mark.parametrize("kind", {{ KIND_NAMES[KIND] }})
+@pytest.mark.parametrize("kind", {{ KIND | provided_kinds }})
 def test_its_providers_are_registered(kind: str) -> None:
     info = retinue.get_registry().get(kind, "{{ cookiecutter.plugin_name }}")
     assert info.distribution == "{{ cookiecutter.__distribution }}"
