@@ -399,9 +399,12 @@ class Component(Generic[ConfigT]):
         except RetinueError:
             raise
         except PydanticSerializationError as exc:
-            # The secret serializer's ComponentError arrives wrapped; surface its message.
+            # The secret serializer's ComponentError arrives wrapped: surface its message
+            # whole (it is ours and says what to do); bound anything else.
+            wrapped = str(exc)
+            ours = wrapped.partition(f"{ComponentError.__name__}: ")[2]
             raise ComponentError(
-                f"cannot dump {cls.__name__}: {bounded_text(str(exc), _MESSAGE_LIMIT)}"
+                f"cannot dump {cls.__name__}: {ours or bounded_text(wrapped, _MESSAGE_LIMIT)}"
             ) from None
         except Exception as exc:
             # A half-built object or a config that no longer validates: say which class.
