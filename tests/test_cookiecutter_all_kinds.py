@@ -1,9 +1,11 @@
-"""The extension template, end to end, for every kind it offers.
+"""The extension template, end to end, for every kind it offers (every kind in
+``retinue.KINDS``).
 
 For each kind: render a standalone plugin into a temporary directory, install it
 into a fresh virtual environment next to the kernel built from ``kernel/`` (and
 retinue-agentchat when the kind needs it), check ``retinue plugins --json`` lists
-it with status ``ok``, and run the generated project's own tests, which must pass.
+it with status ``ok``, run the generated project's own tests, which must pass, and
+run the Python example of its README.
 Each kind gets its own environment, so each plugin is shown to load on its own.
 """
 
@@ -25,7 +27,6 @@ from retinue._new import KIND_CHOICES, render_extension, validate_extension
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-NEEDS_AGENTCHAT = {"agent", "team"}
 TEST_TOOLS = ["pytest>=8", "pytest-asyncio>=0.24"]
 
 
@@ -87,7 +88,8 @@ def _install_and_test(kind: str, project: Path, wheels: dict[str, Path]) -> Kind
     _checked(["uv", "venv", "--quiet", "--python", sys.executable, venv])
     python = venv / "bin" / "python"
     requirements = [wheels["kernel"], project, *TEST_TOOLS]
-    if kind in NEEDS_AGENTCHAT:
+    # The generated pyproject says whether the kind needs retinue-agentchat (agents, teams).
+    if '"retinue-agentchat' in (project / "pyproject.toml").read_text(encoding="utf-8"):
         requirements.append(wheels["agentchat"])
     _checked(["uv", "pip", "install", "--quiet", "--python", python, *requirements])
     listing = _checked([venv / "bin" / "retinue", "plugins", "--json"])
