@@ -259,3 +259,17 @@ def test_every_kind_renders_its_own_implementation_registered_through_its_hook(
     tests = (tmp_path / "retinue-weather" / "tests" / "test_weather.py").read_text()
     compile(tests, "test_weather.py", "exec")
     assert "Conformance" in tests, f"the tests generated for {kind} run no conformance suite"
+
+
+def test_a_kind_the_template_cannot_generate_stops_the_rendering_with_a_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(TEMPLATE))
+    import retinue_template_kinds
+
+    assert set(retinue_template_kinds.IMPLEMENTATIONS) == set(KINDS)
+    monkeypatch.delitem(retinue_template_kinds.IMPLEMENTATIONS, "memory")
+    with pytest.raises(ValueError, match="no implementation for the kind 'memory'"):
+        retinue_template_kinds.module_files("memory")
+    with pytest.raises(ValueError, match="invalid kind 'widget'; choose one of: model_client"):
+        retinue_template_kinds.provider_hook("widget")
