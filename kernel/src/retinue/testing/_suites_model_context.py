@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from .._errors import RetinueError
 from ..chat import ChatCompletionContext
 from ..components import load_component
 from ..models import (
@@ -161,6 +162,18 @@ class ModelContextConformance(ConformanceBase):
         await twin.load_state(state)
         assert await twin.get_messages() == view, (
             "a context built from the same spec must show the same view after load_state()"
+        )
+
+    @pytest.mark.parametrize("state", [["not", "a", "mapping"], {"messages": [{"type": "?"}]}])
+    async def test_a_malformed_state_is_refused_and_changes_nothing(
+        self, model_context: ChatCompletionContext, conversation: list[LLMMessage], state: Any
+    ) -> None:
+        await self._fill(model_context, conversation)
+        view = await model_context.get_messages()
+        with pytest.raises(RetinueError):
+            await model_context.load_state(state)
+        assert await model_context.get_messages() == view, (
+            "a refused load_state() must leave the context as it was"
         )
 
     def test_dump_and_load_round_trip(
