@@ -44,7 +44,13 @@ CI_PYTHON_CURRENT = "3.11"
 CI_PYTHON_MIN = "3.10"
 CI_PYTHON_NEWEST = "3.13"
 KERNEL_MODES = ("min", "current")
-TEST_TOOLS = ["pytest>=8.3", "pytest-asyncio>=0.24", "opentelemetry-sdk>=1.27", "pyyaml>=6"]
+TEST_TOOLS = [
+    "pytest>=8.3",
+    "pytest-asyncio>=0.24",
+    "pytest-timeout>=2.3",
+    "opentelemetry-sdk>=1.27",
+    "pyyaml>=6",
+]
 COMPATIBILITY_PAGE = ROOT / "docs" / "compatibility.md"
 
 nox.options.default_venv_backend = "uv"
