@@ -32,6 +32,7 @@ from retinue.models import (
     ModelFamily,
     RequestUsage,
     SystemMessage,
+    ThinkingBlock,
     UserMessage,
     validate_model_info,
 )
@@ -56,6 +57,36 @@ def test_llm_messages_round_trip_through_json_by_their_type() -> None:
     ]
     dumped = LLM_MESSAGES.dump_json(messages)
     assert LLM_MESSAGES.validate_json(dumped) == messages
+
+
+def test_signed_reasoning_and_provider_data_survive_a_json_round_trip() -> None:
+    signed = FunctionCall(
+        id="c1", name="add", arguments="{}", provider_data={"google": {"thought_signature": "s"}}
+    )
+    blocks = [
+        ThinkingBlock(thinking="Add them.", signature="sig-1"),
+        ThinkingBlock(type="redacted_thinking", data="ENCRYPTED"),
+    ]
+    message = AssistantMessage(content=[signed], thought="Add them.", thinking_blocks=blocks)
+    loaded = LLM_MESSAGES.validate_json(LLM_MESSAGES.dump_json([message]))
+    assert loaded == [message]
+    assert loaded[0].thinking_blocks[1].data == "ENCRYPTED"
+    assert loaded[0].content[0].provider_data == {"google": {"thought_signature": "s"}}
+    refused = CreateResult(finish_reason="content_filter", content="No.", refusal="No.")
+    assert CreateResult.model_validate_json(refused.model_dump_json()) == refused
+
+
+def test_unused_new_fields_leave_dumps_in_their_earlier_shape() -> None:
+    # States saved before these fields existed, and readers that do not know them,
+    # see exactly the keys they always saw.
+    call = FunctionCall(id="c1", name="add", arguments="{}")
+    assert call.model_dump() == {"id": "c1", "name": "add", "arguments": "{}"}
+    message = AssistantMessage(content=[call], thought="hmm")
+    assert set(message.model_dump()) == {"content", "thought", "source", "type"}
+    result = CreateResult(finish_reason="stop", content="hi")
+    assert "refusal" not in result.model_dump() and "thinking_blocks" not in result.model_dump()
+    earlier = {"content": "hi", "thought": None, "source": "a", "type": "AssistantMessage"}
+    assert AssistantMessage.model_validate(earlier).thinking_blocks is None
 
 
 def test_an_unknown_llm_message_type_is_rejected() -> None:

@@ -106,3 +106,34 @@ def test_base_url_before_start_is_a_clear_error() -> None:
 def test_last_request_without_requests_is_a_clear_failure() -> None:
     with WireServer() as server, pytest.raises(AssertionError, match="not received any request"):
         _ = server.last_request
+
+
+def test_a_validator_refuses_bad_requests_without_taking_the_scripted_answer() -> None:
+    def needs_model(request: object) -> JSONResponse | None:
+        body = getattr(request, "json", None) or {}
+        if "model" in body:
+            return None
+        return JSONResponse({"error": "model is required"}, status=400)
+
+    with WireServer(validator=needs_model) as server:
+        server.enqueue(JSONResponse({"ok": True}))
+        refused = post(server, "/v1/x", {"messages": []})
+        assert refused.status == 400
+        assert json.loads(refused.read()) == {"error": "model is required"}
+        assert server.pending == 1  # the scripted answer waits for a valid request
+        accepted = post(server, "/v1/x", {"model": "m"})
+        assert (accepted.status, json.loads(accepted.read())) == (200, {"ok": True})
+        [(request, answer)] = server.rejections
+        assert request.json == {"messages": []} and answer.status == 400  # type: ignore[union-attr]
+        first, second = server.requests
+        assert 0 < first.received_at <= second.received_at
+
+
+def test_a_validator_that_raises_answers_500_instead_of_hanging() -> None:
+    def broken(request: object) -> None:
+        raise KeyError("oops")
+
+    with WireServer(validator=broken) as server:
+        answer = post(server, "/v1/x", {})
+        assert answer.status == 500
+        assert "validator failed" in json.loads(answer.read())["error"]["message"]

@@ -24,6 +24,7 @@ from ._types import (
     ModelInfo,
     RequestUsage,
     SystemMessage,
+    ThinkingBlock,
     TopLogprob,
     UserMessage,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "ModelInfo",
     "RequestUsage",
     "SystemMessage",
+    "ThinkingBlock",
     "TokenEstimator",
     "ToolChoice",
     "TopLogprob",

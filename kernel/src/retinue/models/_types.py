@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import mimetypes
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from typing_extensions import NotRequired, TypedDict
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "LLMMessage",
     "RequestUsage",
     "SystemMessage",
+    "ThinkingBlock",
     "TopLogprob",
     "UserMessage",
 ]
@@ -64,12 +65,55 @@ class Image(BaseModel):
         return base64.b64decode(self.data)
 
 
-class FunctionCall(BaseModel):
-    """A tool call requested by a model; ``arguments`` is the raw JSON text the model produced."""
+class _OptionalExtensions(BaseModel):
+    """Leaves the fields named in ``_omitted_when_none`` out of dumps while they are None.
+
+    Fields added after the first release stay invisible in the dumps of values that do
+    not use them, so saved states and wire payloads keep their earlier shape.
+    """
+
+    _omitted_when_none: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_unused_extensions(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self._omitted_when_none:
+                if data.get(name, 0) is None:
+                    del data[name]
+        return data
+
+
+class FunctionCall(_OptionalExtensions):
+    """A tool call requested by a model; ``arguments`` is the raw JSON text the model produced.
+
+    ``provider_data`` is what the provider attached to the call and needs back unchanged
+    with it (Gemini's ``{"google": {"thought_signature": ...}}``); clients fill it and
+    send it back, callers carry it along.
+    """
+
+    _omitted_when_none = ("provider_data",)
 
     id: str
     name: str
     arguments: str
+    provider_data: dict[str, Any] | None = None
+
+
+class ThinkingBlock(BaseModel):
+    """One block of a model's reasoning, signed or encrypted by the provider.
+
+    Providers that check reasoning across turns (Anthropic's extended thinking with
+    tool use) refuse a request whose earlier thinking is missing or altered, so a
+    client returns these blocks unchanged in the assistant turn they came with.
+    ``type`` is ``"thinking"`` (readable ``thinking`` and its ``signature``) or
+    ``"redacted_thinking"`` (encrypted ``data`` only).
+    """
+
+    type: Literal["thinking", "redacted_thinking"] = "thinking"
+    thinking: str = ""
+    signature: str | None = None
+    data: str | None = None
 
 
 class SystemMessage(BaseModel):
@@ -87,11 +131,19 @@ class UserMessage(BaseModel):
     type: Literal["UserMessage"] = "UserMessage"
 
 
-class AssistantMessage(BaseModel):
-    """A model's earlier reply: text or tool calls, with optional reasoning ``thought``."""
+class AssistantMessage(_OptionalExtensions):
+    """A model's earlier reply: text or tool calls, with optional reasoning ``thought``.
+
+    ``thinking_blocks`` are the provider's signed reasoning blocks of that reply
+    (:attr:`CreateResult.thinking_blocks`), sent back unchanged by the client that
+    understands them and ignored by others.
+    """
+
+    _omitted_when_none = ("thinking_blocks",)
 
     content: str | list[FunctionCall]
     thought: str | None = None
+    thinking_blocks: list[ThinkingBlock] | None = None
     source: str = "assistant"
     type: Literal["AssistantMessage"] = "AssistantMessage"
 
@@ -155,8 +207,16 @@ class ChatCompletionTokenLogprob(BaseModel):
     bytes: list[int] | None = None
 
 
-class CreateResult(BaseModel):
-    """What a model call returns: text or tool calls, why it stopped, and its usage."""
+class CreateResult(_OptionalExtensions):
+    """What a model call returns: text or tool calls, why it stopped, and its usage.
+
+    A model that declines to answer sets ``refusal`` to its explanation, which is also
+    the text ``content``, and ``finish_reason`` to ``"content_filter"``.
+    ``thinking_blocks`` carries the provider's signed reasoning; put it on the
+    :class:`AssistantMessage` that records this reply so the next request returns it.
+    """
+
+    _omitted_when_none = ("thinking_blocks", "refusal")
 
     finish_reason: FinishReason
     content: str | list[FunctionCall]
@@ -164,6 +224,8 @@ class CreateResult(BaseModel):
     cached: bool = False
     logprobs: list[ChatCompletionTokenLogprob] | None = None
     thought: str | None = None
+    thinking_blocks: list[ThinkingBlock] | None = None
+    refusal: str | None = None
 
 
 class _ModelInfoBase(TypedDict):

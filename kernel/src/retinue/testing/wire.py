@@ -18,7 +18,10 @@ async tests alike and keeps answering while the test's loop awaits the client::
         assert server.requests[-1].json == {...}
 
 Scripted responses are served in order, one per request, whatever the path; when none
-is left the server answers 500 with a body saying so (or calls ``fallback``).  A request
+is left the server answers 500 with a body saying so (or calls ``fallback``).  A
+``validator`` checks each request first, as the real API does: a request it refuses
+gets the validator's error answer, takes nothing from the script, and is listed in
+``rejections``, so a client bug fails the test as it would fail against the real API.  A request
 a client cancels before sending it takes no response from the script, so the next
 request gets the response meant for it: to test cancellation, answer with a
 ``fallback`` that computes each answer from its request instead.
@@ -31,6 +34,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +51,7 @@ __all__ = [
     "SSEResponse",
     "ScriptedResponse",
     "Stall",
+    "Validator",
     "WireServer",
 ]
 
@@ -74,7 +79,8 @@ class RecordedRequest:
     ``headers`` keys are lower case; ``query`` maps each parameter to its first value;
     ``json`` is the decoded body, or None when the body is empty or not JSON;
     ``connection`` numbers the TCP connection it came on (1, 2, ... in accept order),
-    to tell whether a client reused a connection.
+    to tell whether a client reused a connection; ``received_at`` is the
+    ``time.monotonic()`` at which its head arrived (to see a client wait between retries).
     """
 
     method: str
@@ -83,6 +89,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     connection: int = 0
+    received_at: float = 0.0
 
     @property
     def json(self) -> Any:
@@ -171,6 +178,9 @@ ScriptedResponse = JSONResponse | RawResponse | SSEResponse | Stall | CloseConne
 Responder = Callable[[RecordedRequest], ScriptedResponse]
 """Computes the response to a request (the server's ``fallback`` when the script is empty)."""
 
+Validator = Callable[[RecordedRequest], "ScriptedResponse | None"]
+"""Checks a request as the real API would: None to accept it, else the error answer to send."""
+
 
 class _ClientGone(Exception):
     """The client closed the connection while the server was waiting or writing."""
@@ -182,14 +192,19 @@ class WireServer:
     Use it as a context manager (or :meth:`start` / :meth:`stop`).  ``base_url`` is
     ``http://127.0.0.1:<port>`` (add the provider's path prefix yourself, e.g. ``/v1``).
     ``fallback`` computes a response when the script is empty; without it the server
-    answers 500 naming the request that had no scripted response.
+    answers 500 naming the request that had no scripted response.  ``validator``
+    refuses invalid requests with the error answer it returns (see :data:`Validator`).
     """
 
-    def __init__(self, *, fallback: Responder | None = None) -> None:
+    def __init__(
+        self, *, fallback: Responder | None = None, validator: Validator | None = None
+    ) -> None:
         self._script: deque[ScriptedResponse] = deque()
         self._fallback = fallback
+        self._validator = validator
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self._rejections: list[tuple[RecordedRequest, ScriptedResponse]] = []
         self._disconnected = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -288,6 +303,12 @@ class WireServer:
             return list(self._requests)
 
     @property
+    def rejections(self) -> list[tuple[RecordedRequest, ScriptedResponse]]:
+        """Every request the validator refused, with the error it was answered (a copy)."""
+        with self._lock:
+            return list(self._rejections)
+
+    @property
     def last_request(self) -> RecordedRequest:
         """The most recent request; fails clearly when there was none."""
         with self._lock:
@@ -302,8 +323,17 @@ class WireServer:
     # -- serving -------------------------------------------------------------------------
 
     def _next_response(self, request: RecordedRequest) -> ScriptedResponse:
+        try:
+            refusal = self._validator(request) if self._validator is not None else None
+        except Exception as exc:  # a broken validator must fail the test, not hang it
+            refusal = JSONResponse(
+                {"error": {"message": f"wire server validator failed: {exc!r}"[:500]}}, status=500
+            )
         with self._lock:
             self._requests.append(request)
+            if refusal is not None:
+                self._rejections.append((request, refusal))
+                return refusal
             if self._script:
                 return self._script.popleft()
         if self._fallback is not None:
@@ -372,6 +402,7 @@ async def _read_request(reader: asyncio.StreamReader, connection: int) -> Record
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, ConnectionError):
         return None
+    arrived = time.monotonic()
     lines = head.decode("latin-1").split("\r\n")
     method, target, _ = lines[0].split(" ", 2)
     headers: dict[str, str] = {}
@@ -385,7 +416,7 @@ async def _read_request(reader: asyncio.StreamReader, connection: int) -> Record
         body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
     url = urlsplit(target)
     query = {key: values[0] for key, values in parse_qs(url.query).items()}
-    return RecordedRequest(method, url.path, query, headers, body, connection)
+    return RecordedRequest(method, url.path, query, headers, body, connection, arrived)
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
