@@ -1,7 +1,13 @@
 """Tool and workbench contracts, and the kernel's builtin tools."""
 
 from ._base import ParametersSchema, Tool, ToolSchema
-from ._base_tool import BaseStreamTool, BaseTool
+from ._base_tool import (
+    BaseStreamTool,
+    BaseTool,
+    describe_validation_error,
+    inline_schema_refs,
+    validate_tool_name,
+)
 from ._function_tool import Alias, FunctionTool, FunctionToolConfig, ImportFromModule
 from ._static_workbench import (
     StaticStreamWorkbench,
@@ -36,4 +42,7 @@ __all__ = [
     "ToolResult",
     "ToolSchema",
     "Workbench",
+    "describe_validation_error",
+    "inline_schema_refs",
+    "validate_tool_name",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "BaseTool",
     "build_parameters_schema",
     "describe_validation_error",
+    "inline_schema_refs",
     "validate_tool_name",
 ]
 
@@ -58,6 +59,19 @@ def _inline_refs(node: Any, defs: Mapping[str, Any], seen: tuple[str, ...] = ())
         resolved = _inline_refs(defs[name], defs, (*seen, name))
         return {**resolved, **_inline_refs(siblings, defs, seen)}
     return {key: _inline_refs(value, defs, seen) for key, value in node.items() if key != "$defs"}
+
+
+def inline_schema_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``schema`` with every ``$ref`` to ``#/$defs/X`` replaced by X and ``$defs`` dropped.
+
+    Several providers reject ``$ref``; use it on JSON schemas that come from elsewhere
+    (an MCP server's tool, a LangChain tool).
+
+    Raises:
+        ConfigurationError: a definition refers to itself (it cannot be inlined).
+    """
+    inlined: dict[str, Any] = _inline_refs(dict(schema), schema.get("$defs", {}))
+    return inlined
 
 
 def _forbid_extra_everywhere(node: Any) -> Any:
