@@ -30,7 +30,8 @@ class HandlerFrame:
         self.agent_id = agent_id
         self.ctx = ctx
         self.active = True
-        self.waits: list[Mailbox] = []
+        # A tuple, rebuilt on change: waits are rare, and an empty tuple costs no allocation.
+        self.waits: tuple[Mailbox, ...] = ()
 
 
 # The handlers awaiting each other along the current RPC chain, outermost first.

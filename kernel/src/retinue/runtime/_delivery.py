@@ -205,12 +205,14 @@ class MessageDelivery(MailboxScheduler):
         # Edges of the wait-for graph: every handler of this chain now waits on the mailbox.
         waiting = [frame for frame in chain if frame.active]
         for frame in waiting:
-            frame.waits.append(mailbox)
+            frame.waits = (*frame.waits, mailbox)
         try:
             return await self._await_reply(future, ctx, recipient)
         finally:
             for frame in waiting:
-                frame.waits.remove(mailbox)
+                waits = list(frame.waits)
+                waits.remove(mailbox)
+                frame.waits = tuple(waits)
 
     async def _await_reply(
         self, future: asyncio.Future[Any], ctx: MessageContext, recipient: AgentId
