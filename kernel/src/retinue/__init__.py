@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "load_component": "retinue.components",
     "EnvSecret": "retinue._secrets",
     "bounded_repr": "retinue._errors",
+    "bounded_text": "retinue._errors",
     "StateTarget": "retinue._state",
     "load_all_or_nothing": "retinue._state",
     "Secret": "retinue._secrets",
@@ -116,6 +117,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         ToolError as ToolError,
         UndeliverableError as UndeliverableError,
         bounded_repr as bounded_repr,
+        bounded_text as bounded_text,
     )
     from ._lazy import (
         lazy_exports as lazy_exports,
