@@ -8,13 +8,15 @@ from typing import Any
 import pytest
 from retinue.testing.wire import WireServer
 from retinue_anthropic import AnthropicChatCompletionClient
+from retinue_anthropic.testing import AnthropicWireServer
 
 TEST_KEY = "sk-ant-test-0123456789abcdef"
 
 
 @pytest.fixture
 def wire() -> Iterator[WireServer]:
-    with WireServer() as server:
+    # Validating like the real API, so a request it would refuse fails the test.
+    with AnthropicWireServer() as server:
         yield server
 
 

@@ -62,6 +62,19 @@ async def test_rate_limit_then_success_is_retried(
     assert len(wire.requests) == 3
 
 
+async def test_a_retry_waits_as_long_as_the_servers_retry_after(
+    wire: WireServer, make_client: MakeClient
+) -> None:
+    # Without the header the SDK's own first backoff is at most 0.5 s, so a gap of the
+    # full two seconds shows the server-directed delay was the one honoured.
+    wire.enqueue(error_response("rate_limit_error", headers={"retry-after": "2"}))
+    wire.enqueue(messages_response("after the wait"))
+    result = await make_client(max_retries=1).create(HELLO)
+    assert result.content == "after the wait"
+    first, second = wire.requests
+    assert second.received_at - first.received_at >= 2.0
+
+
 async def test_connection_drop_then_success_is_retried(
     wire: WireServer, make_client: MakeClient
 ) -> None:
@@ -191,6 +204,20 @@ async def test_error_event_inside_a_stream(wire: WireServer, make_client: MakeCl
     wire.enqueue(SSEResponse([*stream.events[:3], error_event("overloaded_error", "Overloaded")]))
     with pytest.raises(ModelResponseError, match="overloaded"):
         await drain(make_client())
+
+
+async def test_error_event_after_text_was_streamed(
+    wire: WireServer, make_client: MakeClient
+) -> None:
+    # The API can fail after text went out: the caller got chunks, then a typed error.
+    stream = messages_stream("Hello there, friend", chunk_size=5)
+    head = [e for e in stream.events if e.event != "message_stop"][:6]
+    wire.enqueue(SSEResponse([*head, error_event("api_error", "Internal server error")]))
+    received: list[object] = []
+    with pytest.raises(ModelResponseError, match="Internal server error"):
+        async for item in make_client().create_stream(HELLO):
+            received.append(item)
+    assert received and all(isinstance(item, str) for item in received)
 
 
 async def test_unreadable_body_is_a_response_error(

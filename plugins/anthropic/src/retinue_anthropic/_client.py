@@ -237,12 +237,16 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
         """The keyword arguments of ``messages.create`` and the structured-output tool name."""
         self._check_request(messages, tools)
         info = self._model_info
-        system, turns = to_anthropic_messages(messages)
+        sampling = {k: v for k, v in self._sampling.items() if v is not None}
+        thinking = {**sampling, **extra_create_args}.get("thinking") or {}
+        system, turns = to_anthropic_messages(
+            messages, keep_thinking=thinking.get("type") in ("enabled", "adaptive")
+        )
         body: dict[str, Any] = {
             "model": self._model,
             "max_tokens": self._max_tokens,
             "messages": turns,
-            **{k: v for k, v in self._sampling.items() if v is not None},
+            **sampling,
         }
         instructions = [system] if system else []
         api_tools = to_anthropic_tools(tools)

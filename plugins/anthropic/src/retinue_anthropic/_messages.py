@@ -14,7 +14,12 @@ them up rather than letting the API reject them:
   the context) becomes plain text; a call without a result gets an error result saying
   none was recorded;
 * empty text is left out (the API rejects empty text blocks); a turn left with nothing
-  gets :data:`EMPTY_TURN_PLACEHOLDER`.
+  gets :data:`EMPTY_TURN_PLACEHOLDER`;
+* an assistant message's signed ``thinking_blocks`` open its turn unchanged (extended
+  thinking with tool use is refused without them), and its ``thought`` is sent as text
+  only for what was said, not for the thinking those blocks already carry.  With
+  ``keep_thinking=False`` (thinking off for the request) they are left out, as the API
+  would drop them.
 """
 
 from __future__ import annotations
@@ -30,9 +35,12 @@ from retinue.models import (
     Image,
     LLMMessage,
     SystemMessage,
+    ThinkingBlock,
     UserMessage,
 )
 from retinue.tools import Tool, ToolSchema
+
+from ._parse import thinking_text
 
 __all__ = [
     "EMPTY_TURN_PLACEHOLDER",
@@ -56,14 +64,16 @@ Block = dict[str, Any]
 Turn = dict[str, Any]  # {"role": "user" | "assistant", "content": [Block, ...]}
 
 
-def to_anthropic_messages(messages: Sequence[LLMMessage]) -> tuple[str | None, list[Turn]]:
+def to_anthropic_messages(
+    messages: Sequence[LLMMessage], *, keep_thinking: bool = True
+) -> tuple[str | None, list[Turn]]:
     """The ``system`` prompt (None when there is none) and the ``messages`` list."""
     system = [m.content for m in messages if isinstance(m, SystemMessage) and m.content.strip()]
     turns: list[Turn] = []
     for message in messages:
         if isinstance(message, SystemMessage):
             continue
-        role, blocks = _convert(message)
+        role, blocks = _convert(message, keep_thinking)
         if turns and turns[-1]["role"] == role:
             turns[-1]["content"].extend(blocks)
         else:
@@ -79,14 +89,19 @@ def to_anthropic_messages(messages: Sequence[LLMMessage]) -> tuple[str | None, l
     return ("\n\n".join(system) or None), turns
 
 
-def _convert(message: LLMMessage) -> tuple[str, list[Block]]:
+def _convert(message: LLMMessage, keep_thinking: bool) -> tuple[str, list[Block]]:
     if isinstance(message, UserMessage):
         parts = [message.content] if isinstance(message.content, str) else message.content
         return "user", [_user_part(part) for part in parts if not _is_blank(part)]
     if isinstance(message, AssistantMessage):
+        signed = message.thinking_blocks or []
+        blocks = [_thinking_block(b) for b in signed] if keep_thinking else []
         if isinstance(message.content, str):
-            return "assistant", [_text(message.content)] if message.content.strip() else []
-        blocks = [_text(message.thought)] if message.thought and message.thought.strip() else []
+            return "assistant", blocks + (
+                [_text(message.content)] if message.content.strip() else []
+            )
+        said = _said(message.thought, signed)
+        blocks += [_text(said)] if said.strip() else []
         blocks += [
             {"type": "tool_use", "id": c.id, "name": c.name, "input": _arguments(c.arguments)}
             for c in message.content
@@ -104,6 +119,25 @@ def _convert(message: LLMMessage) -> tuple[str, list[Block]]:
             for r in message.content
         ]
     raise TypeError(f"not an LLM message: {type(message).__name__}")
+
+
+def _thinking_block(block: ThinkingBlock) -> Block:
+    if block.type == "redacted_thinking":
+        return {"type": "redacted_thinking", "data": block.data or ""}
+    return {"type": "thinking", "thinking": block.thinking, "signature": block.signature or ""}
+
+
+def _said(thought: str | None, signed: Sequence[ThinkingBlock]) -> str:
+    """The text of ``thought`` the model said, without the thinking its blocks carry.
+
+    A tool-calling reply's ``thought`` is its thinking, a newline, then its text
+    (see ``to_create_result``); the thinking travels in the signed blocks instead.
+    """
+    thought = thought or ""
+    thinking = thinking_text([b.thinking for b in signed if b.type == "thinking"])
+    if thinking and thought.startswith(thinking):
+        return thought[len(thinking) :].removeprefix("\n")
+    return thought
 
 
 def _is_blank(part: str | Image) -> bool:

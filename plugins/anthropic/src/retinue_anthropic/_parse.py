@@ -7,9 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from retinue.models import CreateResult, FinishReason, FunctionCall, RequestUsage
+from retinue.models import CreateResult, FinishReason, FunctionCall, RequestUsage, ThinkingBlock
 
-__all__ = ["MalformedAnswer", "MessageAssembler", "finish_reason", "to_create_result", "usage_of"]
+__all__ = [
+    "REFUSAL_WITHOUT_TEXT",
+    "MalformedAnswer",
+    "MessageAssembler",
+    "finish_reason",
+    "to_create_result",
+    "usage_of",
+]
+
+REFUSAL_WITHOUT_TEXT = "The model declined to answer (stop_reason 'refusal')."
+"""The refusal text of a ``refusal`` stop that came with no text of its own."""
 
 _STOP_REASONS: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -58,6 +68,7 @@ def to_create_result(message: dict[str, Any], structured_tool: str | None) -> Cr
     """
     text: list[str] = []
     thinking: list[str] = []
+    signed: list[ThinkingBlock] = []
     calls: list[FunctionCall] = []
     structured: str | None = None
     for block in message.get("content") or []:
@@ -66,6 +77,13 @@ def to_create_result(message: dict[str, Any], structured_tool: str | None) -> Cr
             text.append(block.get("text") or "")
         elif kind == "thinking":
             thinking.append(block.get("thinking") or "")
+            signed.append(
+                ThinkingBlock(
+                    thinking=block.get("thinking") or "", signature=block.get("signature")
+                )
+            )
+        elif kind == "redacted_thinking":
+            signed.append(ThinkingBlock(type="redacted_thinking", data=block.get("data")))
         elif kind == "tool_use":
             arguments = block.get("_raw_input")
             if arguments is None:
@@ -75,21 +93,45 @@ def to_create_result(message: dict[str, Any], structured_tool: str | None) -> Cr
             else:
                 calls.append(FunctionCall(id=block["id"], name=block["name"], arguments=arguments))
     content = "".join(text)
-    thought = "\n".join(t for t in thinking if t) or None
+    thought = thinking_text(thinking)
     usage = usage_of(message.get("usage"))
+    # Signed thinking goes back unchanged with the reply, or the next request is refused.
+    blocks = signed or None
     if calls:
         said = "\n".join(part for part in (thought, content) if part)
         return CreateResult(
-            finish_reason="function_calls", content=calls, usage=usage, thought=said or None
+            finish_reason="function_calls",
+            content=calls,
+            usage=usage,
+            thought=said or None,
+            thinking_blocks=blocks,
         )
     if structured is not None:
-        return CreateResult(finish_reason="stop", content=structured, usage=usage, thought=thought)
+        return CreateResult(
+            finish_reason="stop",
+            content=structured,
+            usage=usage,
+            thought=thought,
+            thinking_blocks=blocks,
+        )
+    refusal = None
+    if message.get("stop_reason") == "refusal":
+        # A refusal may come with no text at all; the caller still gets a reason to show.
+        content = content or REFUSAL_WITHOUT_TEXT
+        refusal = content
     return CreateResult(
         finish_reason=finish_reason(message.get("stop_reason"), False),
         content=content,
         usage=usage,
         thought=thought,
+        thinking_blocks=blocks,
+        refusal=refusal,
     )
+
+
+def thinking_text(thinking: list[str]) -> str | None:
+    """The ``thought`` made of the readable thinking texts of one reply."""
+    return "\n".join(t for t in thinking if t) or None
 
 
 @dataclass
