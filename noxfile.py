@@ -1,218 +1,180 @@
-"""The compatibility matrix: every distribution x Python 3.10-3.13 x kernel minimum/current.
+"""The compatibility matrix: distribution x Python 3.10-3.13 x kernel min/current x SDK majors.
 
-    uv run nox -s ci       # the fast subset CI runs
-    uv run nox -s matrix   # the full matrix; rewrites docs/compatibility.md
-    uv run nox -l          # every session
+    uv run --group dev nox -s ci       # the fast corners CI runs
+    uv run --group dev nox -s matrix   # every cell; rewrites docs/compatibility.md
+    uv run --group dev nox -l          # every session
 
 A ``tests`` session installs one distribution into a fresh virtual environment
-(never the workspace's), with the kernel either at the lowest version the
-distribution declares (``kernel='min'``) or at the workspace version
-(``kernel='current'``), and runs that distribution's own tests.
+(never the workspace's) and runs that distribution's own tests.  Its row says what
+it installs (``scripts/compatibility.py`` plans the rows from the distributions'
+``pyproject.toml`` alone, so a new plugin joins the matrix when it lands):
 
-The minimum kernel really is installed: when it equals the workspace kernel's
-version (always the case during 0.x, where a plugin's range is
-``retinue>=0.Y,<0.(Y+1)`` and the workspace is at ``0.Y.*``) it is built from
-``kernel/``; otherwise ``retinue==<min>`` comes from the package index.  The
-distribution's other dependencies are resolved to their lowest allowed versions
-(``--resolution lowest-direct``) in ``min`` sessions.
+- ``min``: the lowest kernel the distribution declares, every direct dependency at
+  the floor of its range (``--resolution lowest-direct``).  The minimum kernel
+  really is installed: when it equals the workspace kernel's version (always the
+  case during 0.x) it is built from ``kernel/``, otherwise it comes from the index;
+- ``current``: the workspace kernel, every dependency at its newest;
+- ``<sdk>-<major>.x-floor|newest``: where a declared range spans majors
+  (``openai>=1.55.3,<4``), the floor and the newest release of each major that
+  ``min`` and ``current`` do not already cover, with the workspace kernel.
 
-Pythons come from the machine (pyenv or PATH) and are never downloaded.
+Pythons come from the machine (``scripts/pythons.py``: pyenv, uv-managed, PATH)
+and are never downloaded.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import nox
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # nox depends on tomli on older Pythons
-    import tomli as tomllib
+import nox.command
+import nox.virtualenv
 
 ROOT = Path(__file__).parent
-PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+sys.path.insert(0, str(ROOT / "scripts"))
+import compatibility  # noqa: E402
+import pythons  # noqa: E402
+
+PYTHONS = list(pythons.WANTED)
 CI_PYTHON_CURRENT = "3.11"
 CI_PYTHON_MIN = "3.10"
 CI_PYTHON_NEWEST = "3.13"
-KERNEL_MODES = ("min", "current")
 TEST_TOOLS = [
     "pytest>=8.3",
     "pytest-asyncio>=0.24",
     "pytest-timeout>=2.3",
+    "hypothesis>=6.100",
     "opentelemetry-sdk>=1.27",
     "pyyaml>=6",
 ]
 COMPATIBILITY_PAGE = ROOT / "docs" / "compatibility.md"
+COMPATIBILITY_DATA = ROOT / "docs" / "compatibility.json"
+PYTHON_LINKS = ROOT / ".nox" / "pythons"
+# Where ``tests`` sessions write their cell when the matrix session runs them.
+RESULTS_ENV = "RETINUE_MATRIX_RESULTS"
 
 nox.options.default_venv_backend = "uv"
 nox.options.download_python = "never"
 nox.options.sessions = ["ci"]
-os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+
+# nox looks for "3.12" as python3.12 on PATH (among other places), so every
+# interpreter found is linked under that name into a folder put first on PATH.
+FOUND_PYTHONS = pythons.discover(PYTHONS, skip_dirs=[PYTHON_LINKS])
+_links = str(pythons.link(FOUND_PYTHONS, PYTHON_LINKS))
+if os.environ.get("PATH", "").split(os.pathsep)[0] != _links:
+    os.environ["PATH"] = _links + os.pathsep + os.environ.get("PATH", "")
+
+WORKSPACE = compatibility.Workspace(compatibility.workspace_distributions(ROOT))
+ROWS = {(row.dist, row.id): row for row in compatibility.plan(WORKSPACE)}
 
 
-def _expose_pyenv_pythons() -> None:
-    """Make every pyenv-installed 3.10-3.13 visible, since only pyenv's default is active."""
-    if os.environ.get("PYENV_VERSION") or shutil.which("pyenv") is None:
-        return
-    listed = subprocess.run(
-        ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
-    ).stdout.split()
-    wanted = [v for v in listed if any(re.fullmatch(rf"{p}\.\d+", v) for p in PYTHONS)]
-    if wanted:
-        os.environ["PYENV_VERSION"] = ":".join(wanted)
-
-
-_expose_pyenv_pythons()
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """One distribution of the workspace and what it declares."""
-
-    name: str
-    version: str
-    path: Path
-    dependencies: tuple[str, ...]
-    test_dependencies: tuple[str, ...]
-    kernel_min: str | None
-
-    @property
-    def key(self) -> str:
-        """The session id part: ``kernel`` or the folder name (``openai``)."""
-        return "kernel" if self.name == "retinue" else self.path.name
-
-
-def _requirement_name(requirement: str) -> str:
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else ""
-
-
-def _kernel_min(dependencies: list[str]) -> str | None:
-    for requirement in dependencies:
-        if _requirement_name(requirement) == "retinue":
-            match = re.search(r">=\s*([0-9][0-9.]*)", requirement)
-            if match:
-                parts = [*match.group(1).split("."), "0", "0"][:3]
-                return ".".join(parts)
-    return None
-
-
-def _read_distribution(path: Path) -> Distribution:
-    data = tomllib.loads((path / "pyproject.toml").read_text(encoding="utf-8"))
-    project = data["project"]
-    dependencies = list(project.get("dependencies", []))
-    groups = data.get("dependency-groups", {})
-    test_dependencies = [
-        item for name in ("test", "dev") for item in groups.get(name, []) if isinstance(item, str)
-    ]
-    return Distribution(
-        name=project["name"],
-        version=project["version"],
-        path=path,
-        dependencies=tuple(dependencies),
-        test_dependencies=tuple(test_dependencies),
-        kernel_min=_kernel_min(dependencies),
+def _installed_versions(session: nox.Session, names: list[str]) -> tuple[str, dict[str, str]]:
+    """The session interpreter's version and the installed version of each of ``names``."""
+    script = (
+        "import importlib.metadata as m, json, platform, sys; "
+        f"names = {names!r}; "
+        "print(json.dumps([platform.python_version(), "
+        "{n: m.version(n) for n in names}]))"
     )
+    output = session.run("python", "-c", script, silent=True)
+    assert isinstance(output, str)
+    python_version, versions = json.loads(output.strip().splitlines()[-1])
+    return python_version, versions
 
 
-def distributions() -> list[Distribution]:
-    """The kernel, then every ``plugins/*`` and ``contrib/*`` distribution, by folder."""
-    folders = [ROOT / "kernel"]
-    for group in ("plugins", "contrib"):
-        folders += sorted(p for p in (ROOT / group).glob("*") if (p / "pyproject.toml").is_file())
-    return [_read_distribution(folder) for folder in folders]
+def _record(session: nox.Session, dist: str, row: str, outcome: str, **extra: object) -> None:
+    """Write this session's cell for the matrix session, when it is the one running us."""
+    folder = os.environ.get(RESULTS_ENV)
+    if not folder:
+        return
+    python = str(session.python)
+    cell = {"dist": dist, "row": row, "python": python, "outcome": outcome}
+    cell.update(date=date.today().isoformat(), session=session.name, **extra)
+    Path(folder, f"{dist}--{row}--{python}.json").write_text(json.dumps(cell), encoding="utf-8")
 
 
-DISTRIBUTIONS = distributions()
-BY_KEY = {dist.key: dist for dist in DISTRIBUTIONS}
-BY_NAME = {dist.name: dist for dist in DISTRIBUTIONS}
-KERNEL = BY_KEY["kernel"]
-
-
-def kernel_version_for(dist: Distribution, mode: str) -> str:
-    """The kernel version a ``tests`` session installs for ``dist`` in ``mode``."""
-    if mode == "min" and dist.kernel_min is not None:
-        return dist.kernel_min
-    return KERNEL.version
-
-
-def _matrix() -> list[object]:
-    params = []
-    for dist in DISTRIBUTIONS:
-        modes = ("current",) if dist is KERNEL else KERNEL_MODES
-        params += [nox.param(dist.key, mode, id=f"{dist.key}-{mode}") for mode in modes]
-    return params
-
-
-def _install_kernel(session: nox.Session, version: str) -> None:
-    if version == KERNEL.version:
-        session.install(str(KERNEL.path))
+def _install(
+    session: nox.Session, target: compatibility.Distribution, row: compatibility.Row
+) -> list[str]:
+    """Install ``target`` as ``row`` says; return the third-party names to report."""
+    problem = WORKSPACE.kernel_problem(target)
+    if problem:
+        raise compatibility.MatrixRefused(problem)
+    kernel_version = WORKSPACE.kernel_version_for(target, row.kernel)
+    if kernel_version == WORKSPACE.kernel.version:
+        session.install(str(WORKSPACE.kernel.path))
     else:
-        session.install(f"retinue=={version}", "--no-sources")
-
-
-def _workspace_siblings(dist: Distribution) -> list[Distribution]:
-    """First-party distributions ``dist`` depends on (installed from their folders)."""
-    names = {_requirement_name(requirement) for requirement in dist.dependencies}
-    return [BY_NAME[name] for name in sorted(names) if name in BY_NAME and name != "retinue"]
+        session.install(f"retinue=={kernel_version}", "--no-sources")
+    siblings = WORKSPACE.siblings(target.dependencies)
+    for sibling in siblings:
+        session.install(str(sibling.path), "--no-deps")
+    third_party = WORKSPACE.third_party(target)
+    pins = []
+    if row.sdk is not None:
+        python = str(Path(session.bin) / "python")
+        pin = compatibility.row_pin(row, compatibility.uv_resolver(nox.virtualenv.UV, python))
+        if pin is None:
+            _record(session, row.dist, row.id, "no-release", note=row.label)
+            session.skip(f"the package index has no {row.label.split(',')[0]} release")
+        pins.append(pin)
+    if third_party:
+        resolution = "lowest-direct" if row.kernel == "min" and not pins else "highest"
+        session.install(*third_party, *pins, f"--resolution={resolution}")
+    if not target.is_kernel:
+        session.install(str(target.path), "--no-deps")
+    # Test-only siblings (e.g. retinue-local in agentchat's test group) come from their folders.
+    for sibling in WORKSPACE.siblings(target.test_dependencies):
+        if sibling not in siblings and sibling is not target:
+            session.install(str(sibling.path), "--no-deps")
+    test_third_party = [r for r in target.test_dependencies if not WORKSPACE.first_party(r)]
+    session.install(*TEST_TOOLS, *test_third_party)
+    return [compatibility.requirement_name(r) for r in third_party]
 
 
 @nox.session(python=PYTHONS)
-@nox.parametrize(["dist", "kernel"], _matrix())
-def tests(session: nox.Session, dist: str, kernel: str) -> None:
-    """Install one distribution with the kernel at ``kernel`` and run its tests."""
-    target = BY_KEY[dist]
-    kernel_version = kernel_version_for(target, kernel)
-    _install_kernel(session, kernel_version)
-    siblings = _workspace_siblings(target)
-    for sibling in siblings:
-        session.install(str(sibling.path), "--no-deps")
-    third_party = [
-        requirement
-        for requirement in target.dependencies
-        if _requirement_name(requirement) not in BY_NAME
-    ]
-    for sibling in siblings:
-        third_party += [r for r in sibling.dependencies if _requirement_name(r) not in BY_NAME]
-    if third_party:
-        resolution = "lowest-direct" if kernel == "min" else "highest"
-        session.install(*third_party, f"--resolution={resolution}")
-    if target is not KERNEL:
-        session.install(str(target.path), "--no-deps")
-    # Test-only siblings (e.g. retinue-local in agentchat's dev group) come from their folders.
-    test_siblings = [
-        BY_NAME[name]
-        for name in map(_requirement_name, target.test_dependencies)
-        if name in BY_NAME and name != "retinue"
-    ]
-    for sibling in test_siblings:
-        session.install(str(sibling.path), "--no-deps")
-    test_third_party = [
-        requirement
-        for requirement in target.test_dependencies
-        if _requirement_name(requirement) not in BY_NAME
-    ]
-    session.install(*TEST_TOOLS, *test_third_party)
-    session.run("python", "-c", "import retinue; print('kernel', retinue.__version__)")
-    tests_dir = target.path / "tests"
-    session.run(
-        "pytest",
-        str(tests_dir),
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        *session.posargs,
-        success_codes=[0, 5],  # 5: a distribution without tests yet
+@nox.parametrize(
+    ["dist", "row"],
+    [nox.param(dist, row, id=f"{dist}-{row}") for dist, row in ROWS],
+)
+def tests(session: nox.Session, dist: str, row: str) -> None:
+    """Install one distribution as its matrix row says and run its own tests."""
+    target = WORKSPACE.by_key[dist]
+    planned = ROWS[(dist, row)]
+    try:
+        names = _install(session, target, planned)
+        python_version, versions = _installed_versions(session, ["retinue", *names])
+    except compatibility.MatrixRefused as exc:
+        _record(session, dist, row, "error", note=str(exc))
+        session.error(str(exc))
+    except nox.command.CommandFailed:
+        note = f"installing failed; the log of {session.name} says why"
+        _record(session, dist, row, "error", note=note)
+        raise
+    session.log(
+        f"resolved Python {python_version}, "
+        + ", ".join(f"{name} {version}" for name, version in versions.items())
     )
+    cell = {"python_version": python_version, "versions": versions}
+    try:
+        session.run(
+            "pytest",
+            str(target.path / "tests"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *session.posargs,
+            success_codes=[0, 5],  # 5: a distribution without tests yet
+        )
+    except nox.command.CommandFailed:
+        _record(session, dist, row, "fail", **cell)
+        raise
+    _record(session, dist, row, "pass", **cell)
 
 
 @nox.session(python=CI_PYTHON_CURRENT)
@@ -258,9 +220,9 @@ def _ci_sessions() -> list[str]:
     # The workspace suite already runs every distribution on the default Python with the
     # current kernel, next to lint, types and docs; CI adds the matrix's two far corners.
     selected = []
-    for dist in DISTRIBUTIONS:
+    for dist in WORKSPACE.distributions:
         selected.append(f"tests-{CI_PYTHON_NEWEST}({dist.key}-current)")
-        corner = "current" if dist is KERNEL else "min"
+        corner = "current" if dist.is_kernel else "min"
         selected.append(f"tests-{CI_PYTHON_MIN}({dist.key}-{corner})")
     return selected
 
@@ -273,13 +235,57 @@ def ci(session: nox.Session) -> None:
         session.notify(name)
 
 
+def _prechecks(partial: bool) -> None:
+    """Refuse, before running anything, what would leave the table wrong or unverifiable."""
+    problems = [p for p in map(WORKSPACE.kernel_problem, WORKSPACE.distributions) if p]
+    missing = [minor for minor in PYTHONS if minor not in FOUND_PYTHONS]
+    if missing and not partial:
+        problems.append(
+            f"Python {', '.join(missing)} not found (searched pyenv's versions, uv-managed "
+            "interpreters and PATH; none is ever downloaded), so their cells cannot be "
+            "verified. Install them (`pyenv install 3.X` or `uv python install 3.X`), or "
+            "pass --partial to keep those cells' last verified results."
+        )
+    uv = nox.virtualenv.UV
+    problems += [p for p in (pythons.venv_problem(i, uv) for i in FOUND_PYTHONS.values()) if p]
+    if not FOUND_PYTHONS:
+        problems.append("No Python 3.10-3.13 found; install one through pyenv or uv.")
+    elif not problems:
+        oldest = FOUND_PYTHONS[min(FOUND_PYTHONS, key=lambda m: int(m.split(".")[1]))]
+        resolve = compatibility.uv_resolver(uv, oldest.executable)
+        problems += compatibility.index_problems(WORKSPACE, resolve)
+    if problems:
+        raise compatibility.MatrixRefused(
+            "The compatibility table was left as it was:\n- " + "\n- ".join(problems)
+        )
+
+
 @nox.session(venv_backend="none")
 def matrix(session: nox.Session) -> None:
-    """Run every ``tests`` session and write docs/compatibility.md from the results.
+    """Run every ``tests`` cell and publish docs/compatibility.md (and .json) from the results.
 
-    Arguments after ``--`` go to the inner nox run, e.g. ``-- -p 3.11`` for one Python.
+    The table only improves: a run that cannot verify a cell (a Python missing, a
+    session not selected) or cannot set one up is refused and leaves the table as
+    it was, unless ``-- --partial`` is given; then the unverified cells keep their
+    last verified result.  Other arguments after ``--`` go to the inner nox run,
+    e.g. ``-- --partial -p 3.11`` for one Python.
     """
-    report = Path(session.create_tmp()) / "matrix-report.json"
+    partial = "--partial" in session.posargs
+    selection = [arg for arg in session.posargs if arg != "--partial"]
+    if selection and not partial:
+        session.error(
+            f"Selecting sessions ({' '.join(selection)[:200]}) leaves cells unverified; "
+            "add --partial to publish what runs and keep the other cells' last results."
+        )
+    try:
+        _prechecks(partial)
+    except compatibility.MatrixRefused as exc:
+        session.error(str(exc))
+    scratch = Path(session.create_tmp())
+    results = scratch / "matrix-results"
+    shutil.rmtree(results, ignore_errors=True)
+    results.mkdir()
+    report = scratch / "matrix-report.json"
     session.run(
         sys.executable,
         "-m",
@@ -290,71 +296,30 @@ def matrix(session: nox.Session) -> None:
         "tests",
         "--report",
         str(report),
-        *session.posargs,
+        "--no-error-on-missing-interpreters",
+        *selection,
+        env={RESULTS_ENV: str(results)},
         external=True,
         success_codes=[0, 1],
     )
-    results = json.loads(report.read_text(encoding="utf-8"))["sessions"]
-    COMPATIBILITY_PAGE.write_text(render_compatibility(results), encoding="utf-8")
-    session.log(f"wrote {COMPATIBILITY_PAGE.relative_to(ROOT)}")
-
-
-def _python_of(name: str) -> str:
-    match = re.match(r"tests-(\d+\.\d+)", name)
-    return match.group(1) if match else "?"
-
-
-def render_compatibility(results: list[dict[str, object]]) -> str:
-    """The compatibility page: distribution x Python x kernel -> pass/fail, with versions."""
-    rows: dict[tuple[str, str], dict[str, str]] = {}
-    for result in results:
-        args = result.get("args") or {}
-        assert isinstance(args, dict)
-        dist = BY_KEY.get(str(args.get("dist")))
-        if dist is None:
-            continue
-        mode = str(args.get("kernel"))
-        signatures = result.get("signatures") or [str(result.get("name"))]
-        assert isinstance(signatures, list)
-        python = _python_of(str(signatures[0]))
-        outcome = str(result.get("result"))
-        mark = {"success": "pass", "failed": "FAIL", "skipped": "skipped"}.get(outcome, outcome)
-        rows.setdefault((dist.key, mode), {})[python] = mark
-    lines = [
-        "# Compatibility",
-        "",
-        "Each distribution's tests, run in a fresh environment on each Python with the",
-        "kernel at the lowest version the distribution declares (**min**) and at the",
-        "workspace version (**current**). Generated by `uv run nox -s matrix` on",
-        f"{date.today().isoformat()}; do not edit by hand.",
-        "",
-        "| distribution | version | kernel range | kernel | " + " | ".join(PYTHONS) + " |",
-        "| --- | --- | --- | --- | " + " | ".join("---" for _ in PYTHONS) + " |",
-    ]
-    for dist in DISTRIBUTIONS:
-        kernel_range = next(
-            (
-                r.split("retinue", 1)[1].strip() or "any"
-                for r in dist.dependencies
-                if _requirement_name(r) == "retinue"
-            ),
-            "-",
-        )
-        for mode in KERNEL_MODES:
-            cells = rows.get((dist.key, mode))
-            if cells is None:
-                continue
-            kernel = f"{mode} ({kernel_version_for(dist, mode)})"
-            marks = [cells.get(python, "not run") for python in PYTHONS]
-            lines.append(
-                f"| {dist.name} | {dist.version} | `{kernel_range}` | {kernel} | "
-                + " | ".join(marks)
-                + " |"
-            )
-    lines += [
-        "",
-        "A cell reads *skipped* when that Python is not installed on the machine that ran",
-        "the matrix; *not run* when the session was not selected.",
-        "",
-    ]
-    return "\n".join(lines)
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results.glob("*.json"))]
+    sessions = json.loads(report.read_text(encoding="utf-8"))["sessions"]
+    previous = {}
+    if COMPATIBILITY_DATA.is_file():
+        previous = compatibility.load_cells(COMPATIBILITY_DATA.read_text(encoding="utf-8"))
+    planned = [(dist, row, python) for dist, row in ROWS for python in PYTHONS]
+    try:
+        fresh = compatibility.collect_run(records, sessions)
+        cells = compatibility.merge(previous, fresh, planned, partial=partial)
+    except compatibility.MatrixRefused as exc:
+        session.error(str(exc))
+    COMPATIBILITY_DATA.write_text(compatibility.dump_cells(cells), encoding="utf-8")
+    page = compatibility.render(WORKSPACE, ROWS.values(), cells, PYTHONS)
+    COMPATIBILITY_PAGE.write_text(page, encoding="utf-8")
+    counts = compatibility.summary(fresh)
+    session.log(
+        f"wrote {COMPATIBILITY_PAGE.relative_to(ROOT)}: this run verified {len(fresh)} of "
+        f"{len(planned)} cells ({', '.join(f'{n} {o}' for o, n in counts.items())})"
+    )
+    if counts["fail"]:
+        session.error(f"{counts['fail']} cells failed; the table records them")

@@ -9,15 +9,14 @@ cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never   # use the machine's Pythons, never download one
 export UV_LINK_MODE=copy
 
-# Make every pyenv Python 3.10-3.13 visible to uv and nox (only the default is active).
-if command -v pyenv >/dev/null 2>&1; then
-  default=$(python3 -c 'import platform; print(platform.python_version())')
-  others=$(pyenv versions --bare | grep -E '^3\.1[0-3]\.[0-9]+$' | grep -vx "$default" | paste -sd: -)
-  export PYENV_VERSION="${default}${others:+:$others}"
-fi
-
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 uv sync --all-packages --group dev --quiet
+
+# Every Python 3.10-3.13 the machine has (pyenv's, uv-managed, PATH), linked as
+# python3.X into one folder put first on PATH, so the tests and nox find them all.
+# The same code finds them for `nox -s matrix` (scripts/pythons.py).
+PATH="$(uv run --no-sync python scripts/pythons.py --link-dir .nox/pythons):$PATH"
+export PATH
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
