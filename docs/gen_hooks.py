@@ -28,7 +28,8 @@ def _section(name: str) -> str:
     function = getattr(hookspecs, name)
     signature = str(inspect.signature(function)).replace("'", "")
     doc = inspect.getdoc(function) or ""
-    lines = [f"## `{name}`", "", "```python", f"def {name}{signature}", "```", ""]
+    # A signature is reference, not a program: a text block, which the snippet tests skip.
+    lines = [f"## `{name}`", "", "```text", f"def {name}{signature}", "```", ""]
     kinds = hookspecs.PROVIDER_HOOKS.get(name)
     if kinds:
         lines += [f"Kinds: {', '.join(f'`{kind}`' for kind in kinds)}.", ""]
@@ -36,8 +37,16 @@ def _section(name: str) -> str:
     return "\n".join(lines)
 
 
-def _markdown(doc: str) -> str:
-    """Turn reST ``Example::`` blocks into fenced Python blocks."""
+#: the runnable plugin module holding every hook example of this page (see the snippet
+#: marker convention in docs/writing-plugins.md)
+EXAMPLE = "examples/plugin_hooks.py"
+
+
+def _markdown(doc: str, fence: str = "```python") -> str:
+    """Turn reST ``Example::`` blocks into fenced blocks, each marked as part of EXAMPLE.
+
+    ``fence`` opens every block: ``"```text"`` for a signature, which is not marked.
+    """
     out: list[str] = []
     in_code = False
     for line in doc.splitlines():
@@ -45,10 +54,13 @@ def _markdown(doc: str) -> str:
             out.append("```")
             in_code = False
         if line.endswith("::"):
-            out += [line[:-1].replace("``", "`"), "", "```python"]
+            out += [line[:-1].replace("``", "`"), ""]
+            if fence == "```python":
+                out += [f"<!-- fragment: {EXAMPLE} -->"]
+            out += [fence]
             in_code = True
             continue
-        if in_code and not line.strip() and (not out or out[-1] == "```python"):
+        if in_code and not line.strip() and (not out or out[-1] == fence):
             continue
         out.append(line[4:] if in_code else re.sub(r":\w+:`", "`", line.replace("``", "`")))
     if in_code:
@@ -64,7 +76,8 @@ def render() -> str:
     names = [name for name in hookspecs.__all__ if name.startswith("retinue_")]
     # document hooks in the order hookspecs.py defines them
     names.sort(key=lambda name: inspect.getsourcelines(getattr(hookspecs, name))[1])
-    parts = [HEADER, "## The `register` callable", "", _markdown("\n\n".join(register_doc[2:])), ""]
+    register_text = _markdown("\n\n".join(register_doc[2:]), fence="```text")
+    parts = [HEADER, "## The `register` callable", "", register_text, ""]
     parts += [_section(name) for name in names]
     return "\n".join(parts).rstrip() + "\n"
 

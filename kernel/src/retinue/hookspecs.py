@@ -230,13 +230,14 @@ def retinue_register_commands(subparsers: argparse._SubParsersAction[Any]) -> No
 
         @hookimpl
         def retinue_register_commands(subparsers):
-            parser = subparsers.add_parser("run", help="run a team spec")
-            parser.add_argument("spec")
-            parser.set_defaults(handler=_run)
+            parser = subparsers.add_parser("hello", help="greet someone")
+            parser.add_argument("name")
+            parser.set_defaults(handler=_hello)
 
-        def _run(args):
-            from retinue_agentchat._cli import run_spec  # heavy imports happen here
-            return run_spec(args.spec)
+        def _hello(args):
+            from retinue import __version__  # heavy imports happen here, not at the top
+            print(f"Hello, {args.name}, from retinue {__version__}!")
+            return 0
     """
 
 
