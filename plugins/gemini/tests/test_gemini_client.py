@@ -18,7 +18,7 @@ from retinue import (
 from retinue.models import CreateResult, FunctionCall, SystemMessage, UserMessage
 from retinue.testing import isolated_registry
 from retinue_gemini import GEMINI_BASE_URL, GeminiChatCompletionClient
-from retinue_gemini.testing import gemini_error, gemini_stream_with_tool_calls
+from retinue_gemini.testing import GeminiWireServer, gemini_error, gemini_stream_with_tool_calls
 from retinue_openai.testing import OpenAIWireServer, chat_completion, chat_completion_stream
 
 KEY = "AIzaSyTEST-gemini-key-0123456789"
@@ -31,7 +31,8 @@ WEATHER = {
 
 @pytest.fixture
 def server() -> Iterator[OpenAIWireServer]:
-    with OpenAIWireServer() as wire:
+    # Gemini's path and its request rules, so a request Gemini would refuse fails here.
+    with GeminiWireServer() as wire:
         yield wire
 
 
@@ -51,7 +52,7 @@ async def test_sends_openai_shaped_requests_without_message_names(
     )
     assert result.content == "Hi from Gemini"
     sent = server.last_request
-    assert sent.path == "/v1/chat/completions"
+    assert sent.path == "/v1beta/openai/chat/completions"
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.json["messages"] == [
         {"role": "system", "content": "Be nice."},

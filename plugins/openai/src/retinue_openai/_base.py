@@ -14,6 +14,7 @@ from retinue import CancellationToken, ConfigurationError, ModelConnectionError
 from retinue.models import (
     BaseChatCompletionClient,
     CreateResult,
+    FunctionCall,
     LLMMessage,
     ModelErrorContext,
     ModelInfo,
@@ -33,6 +34,7 @@ from ._parse import (
     finish_reason,
     function_calls,
     reasoning_text,
+    refusal_text,
     split_thought,
     usage_of as _usage_of,
 )
@@ -122,17 +124,15 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
             raise self._response_error("the response has no choices")
         choice = response.choices[0]
         message = choice.message
-        calls = function_calls(message.tool_calls)
-        content, thought = split_thought(message.content or "", reasoning_text(message))
-        result = CreateResult(
-            finish_reason=finish_reason(choice.finish_reason, bool(calls)),
-            content=calls or content,
-            usage=_usage_of(response.usage),
-            thought=(content or None) if calls else thought,
-            logprobs=_logprobs(choice),
+        return self._result(
+            function_calls(message.tool_calls),
+            message.content or "",
+            reasoning_text(message),
+            refusal_text(message),
+            choice.finish_reason,
+            response.usage,
+            _logprobs(choice),
         )
-        self._record(result.usage)
-        return result
 
     async def create_stream(
         self,
@@ -167,15 +167,47 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
     # -- helpers -------------------------------------------------------------------------
 
     def _stream_result(self, assembler: StreamAssembler) -> CreateResult:
-        calls = assembler.function_calls()
-        text = "".join(assembler.text)
-        content, thought = split_thought(text, "".join(assembler.reasoning) or None)
-        result = CreateResult(
-            finish_reason=finish_reason(assembler.finish, bool(calls)),
-            content=calls or content,
-            usage=_usage_of(assembler.usage),
-            thought=(content or None) if calls else thought,
+        return self._result(
+            assembler.function_calls(),
+            "".join(assembler.text),
+            "".join(assembler.reasoning) or None,
+            "".join(assembler.refusal) or None,
+            assembler.finish,
+            assembler.usage,
+            None,
         )
+
+    def _result(
+        self,
+        calls: list[FunctionCall],
+        text: str,
+        reasoning: str | None,
+        refusal: str | None,
+        raw_finish: str | None,
+        usage: Any,
+        logprobs: Any,
+    ) -> CreateResult:
+        """One answer, whole or assembled from a stream, as a recorded ``CreateResult``."""
+        content, thought = split_thought(text, reasoning)
+        if refusal is not None and not calls:
+            # A refusal comes with empty content and finish reason "stop": the caller and
+            # the agent must see that the model declined, and why.
+            result = CreateResult(
+                finish_reason="content_filter",
+                content=content or refusal,
+                usage=_usage_of(usage),
+                thought=thought,
+                refusal=refusal,
+                logprobs=logprobs,
+            )
+        else:
+            result = CreateResult(
+                finish_reason=finish_reason(raw_finish, bool(calls)),
+                content=calls or content,
+                usage=_usage_of(usage),
+                thought=(content or None) if calls else thought,
+                logprobs=logprobs,
+            )
         self._record(result.usage)
         return result
 

@@ -94,6 +94,13 @@ def translate_sdk_error(exc: BaseException, ctx: ModelErrorContext) -> ModelClie
         return ModelResponseError(
             f"the server answered HTTP {status}: {detail}", todo=todo, status_code=status, **who
         )
+    if isinstance(exc, openai.APIError) and getattr(exc, "body", None) is not None:
+        # The SDK raises this for an error event inside a stream that had started.
+        return ModelResponseError(
+            f"the server reported an error in the middle of the answer: {detail}",
+            todo="retry the call; the text received so far is incomplete",
+            **who,
+        )
     if isinstance(exc, openai.APIError):
         return ModelResponseError(f"malformed response: {detail}", **who)
     return None

@@ -9,6 +9,7 @@ from typing import Any
 from retinue import ConfigurationError
 from retinue.models import (
     AssistantMessage,
+    FunctionCall,
     FunctionExecutionResultMessage,
     Image,
     LLMMessage,
@@ -77,15 +78,20 @@ def _assistant(message: AssistantMessage) -> dict[str, Any]:
         "role": "assistant",
         # The reasoning that led to the calls stays with them, as the model wrote it.
         "content": message.thought,
-        "tool_calls": [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": call.arguments},
-            }
-            for call in message.content
-        ],
+        "tool_calls": [_tool_call(call) for call in message.content],
     }
+
+
+def _tool_call(call: FunctionCall) -> dict[str, Any]:
+    converted: dict[str, Any] = {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": call.arguments},
+    }
+    if call.provider_data:
+        # Gemini refuses a call of the current turn without its thought signature.
+        converted["extra_content"] = call.provider_data
+    return converted
 
 
 def _schema_of(tool: Tool | ToolSchema) -> ToolSchema:

@@ -9,7 +9,15 @@ from typing import Any
 
 from retinue.models import FinishReason, FunctionCall, RequestUsage
 
-__all__ = ["StreamAssembler", "finish_reason", "split_thought", "usage_of"]
+__all__ = [
+    "StreamAssembler",
+    "finish_reason",
+    "function_calls",
+    "reasoning_text",
+    "refusal_text",
+    "split_thought",
+    "usage_of",
+]
 
 _FINISH_REASONS: dict[str, FinishReason] = {
     "stop": "stop",
@@ -59,6 +67,12 @@ def reasoning_text(message: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def refusal_text(message: Any) -> str | None:
+    """The ``refusal`` of a message or delta: why the model declined, or None."""
+    value = _get(message, "refusal")
+    return value if isinstance(value, str) and value else None
+
+
 def usage_of(usage: Any) -> RequestUsage:
     """Token counts from an OpenAI ``usage`` object (missing parts count as 0)."""
     if usage is None:
@@ -72,16 +86,24 @@ def usage_of(usage: Any) -> RequestUsage:
 
 
 def function_calls(tool_calls: Any) -> list[FunctionCall]:
-    """FunctionCalls from ``tool_calls``; arguments stay the raw text the model wrote."""
-    return [
-        FunctionCall(
-            # Some compatible servers omit ids; the agent needs one to match the result.
-            id=_get(call, "id") or f"call_{uuid.uuid4().hex[:24]}",
-            name=_get(_get(call, "function"), "name") or "",
-            arguments=_get(_get(call, "function"), "arguments") or "",
+    """FunctionCalls from ``tool_calls``; arguments stay the raw text the model wrote.
+
+    A call's ``extra_content`` (Gemini's ``{"google": {"thought_signature": ...}}``)
+    becomes its ``provider_data``, to be sent back with it.
+    """
+    calls = []
+    for call in tool_calls or []:
+        extra = _get(call, "extra_content")
+        calls.append(
+            FunctionCall(
+                # Some compatible servers omit ids; the agent needs one to match the result.
+                id=_get(call, "id") or f"call_{uuid.uuid4().hex[:24]}",
+                name=_get(_get(call, "function"), "name") or "",
+                arguments=_get(_get(call, "function"), "arguments") or "",
+                provider_data=dict(extra) if isinstance(extra, dict) and extra else None,
+            )
         )
-        for call in tool_calls or []
-    ]
+    return calls
 
 
 @dataclass
@@ -89,18 +111,22 @@ class _PartialCall:
     id: str = ""
     name: str = ""
     arguments: str = ""
+    extra_content: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class StreamAssembler:
     """Accumulates ``chat.completion.chunk`` deltas into one answer.
 
-    Tool calls arrive as fragments keyed by ``index``; a fragment with a new ``id`` at a
-    used index, or with no index at all (Gemini), starts another call.
+    OpenAI keys tool-call fragments by ``index``; a new ``id`` at a used index starts
+    another call.  Gemini sends fragments without an ``index``, with or without the
+    call's id repeated: a fragment naming a known id continues that call, one carrying
+    a name (and no known id) starts a call, and a nameless one continues the last call.
     """
 
     text: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
+    refusal: list[str] = field(default_factory=list)
     calls: list[_PartialCall] = field(default_factory=list)
     by_index: dict[int, _PartialCall] = field(default_factory=dict)
     finish: str | None = None
@@ -122,6 +148,11 @@ class StreamAssembler:
             if content:
                 self.text.append(content)
                 delta_text = content
+            refused = refusal_text(delta)
+            if refused:
+                # A refusal streams instead of content; the caller sees it as it comes.
+                self.refusal.append(refused)
+                delta_text = (delta_text or "") + refused
             for fragment in _get(delta, "tool_calls") or []:
                 self._add_call_fragment(fragment)
             if _get(choice, "finish_reason"):
@@ -130,23 +161,49 @@ class StreamAssembler:
 
     def _add_call_fragment(self, fragment: Any) -> None:
         index = _get(fragment, "index")
-        fragment_id = _get(fragment, "id")
-        call = self.by_index.get(index) if index is not None else None
-        if call is None or (fragment_id and call.id and fragment_id != call.id):
-            call = _PartialCall()
-            self.calls.append(call)
-            if index is not None:
-                self.by_index[index] = call
+        fragment_id = _get(fragment, "id") or ""
         function = _get(fragment, "function")
+        name = _get(function, "name") or ""
+        if index is not None:
+            call = self.by_index.get(index)
+            if call is None or (fragment_id and call.id and fragment_id != call.id):
+                call = self._start_call()
+                self.by_index[index] = call
+            call.name += name
+        else:
+            call = self._unindexed_call(fragment_id, name)
         if fragment_id:
             call.id = fragment_id
-        call.name += _get(function, "name") or ""
         call.arguments += _get(function, "arguments") or ""
+        extra = _get(fragment, "extra_content")
+        if isinstance(extra, dict):
+            call.extra_content.update(extra)
+
+    def _unindexed_call(self, fragment_id: str, name: str) -> _PartialCall:
+        known = [c for c in self.calls if fragment_id and c.id == fragment_id]
+        if known:
+            call = known[-1]
+        elif name or not self.calls:
+            call = self._start_call()
+        else:
+            call = self.calls[-1]
+        # Without an index a repeated name is the same name again, not more of it.
+        call.name = call.name or name
+        return call
+
+    def _start_call(self) -> _PartialCall:
+        call = _PartialCall()
+        self.calls.append(call)
+        return call
 
     def function_calls(self) -> list[FunctionCall]:
         return function_calls(
             [
-                {"id": c.id, "function": {"name": c.name, "arguments": c.arguments}}
+                {
+                    "id": c.id,
+                    "function": {"name": c.name, "arguments": c.arguments},
+                    "extra_content": c.extra_content,
+                }
                 for c in self.calls
             ]
         )
