@@ -319,7 +319,14 @@ class AssistantAgent(ModelContextAgent):
                     json_output=self._output_content_type,
                 )
             await self._model_context.add_message(
-                AssistantMessage(content=result.content, source=self.name, thought=result.thought)
+                AssistantMessage(
+                    content=result.content,
+                    source=self.name,
+                    thought=result.thought,
+                    # Signed reasoning goes back with the reply, or the provider refuses
+                    # the next request of a tool loop.
+                    thinking_blocks=result.thinking_blocks,
+                )
             )
             if result.thought:
                 thought = ThoughtEvent(content=result.thought, source=self.name)
@@ -407,6 +414,15 @@ class AssistantAgent(ModelContextAgent):
         assert isinstance(result.content, str)
         # A streamed reply keeps the id its chunks announced; otherwise the message makes one.
         given_id = {"id": message_id} if message_id is not None else {}
+        if result.refusal is not None:
+            # The model declined: its reason is the reply, marked so callers can tell.
+            return TextMessage(
+                content=result.content,
+                source=self.name,
+                models_usage=result.usage,
+                metadata={"refusal": "true"},
+                **given_id,
+            )
         if self._output_content_type is None:
             return TextMessage(
                 content=result.content, source=self.name, models_usage=result.usage, **given_id
