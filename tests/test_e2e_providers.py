@@ -2,8 +2,9 @@
 
 Only the spec's model entry changes per provider; the team, the calculator tool and
 the code executor are the example's own and run for real.  The "provider" is a
-server on 127.0.0.1 speaking its wire format with the conversation scripted below.
-To add a provider, add a ``ProviderCase`` to ``CASES``.
+server on 127.0.0.1 speaking its wire format with the conversation scripted below,
+and validating every request as the real API does, so a request it would refuse
+fails the run.  To add a provider, add a ``ProviderCase`` to ``CASES``.
 """
 
 from __future__ import annotations
@@ -78,6 +79,57 @@ def _check_openai_requests(requests: list[dict[str, Any]]) -> None:
     assert any(tool["function"]["name"] == "calculator" for tool in first["tools"])
 
 
+def _gemini_turns() -> list[Callable[[RecordedRequest], ScriptedResponse]]:
+    from retinue_gemini.testing import (
+        gemini_completion_with_tool_calls,
+        gemini_stream_with_tool_calls,
+    )
+    from retinue_openai.testing import chat_completion, chat_completion_stream
+
+    calculator = [("calculator", {"expression": "2**10 + 3*7"})]
+
+    def tool_turn(request: RecordedRequest) -> ScriptedResponse:
+        # Gemini's own shapes: no index, real ids, split arguments, a thought signature.
+        if (request.json or {}).get("stream"):
+            return gemini_stream_with_tool_calls(calculator, pieces=3)
+        return gemini_completion_with_tool_calls(calculator)
+
+    def text_turn(text: str) -> Callable[[RecordedRequest], ScriptedResponse]:
+        def respond(request: RecordedRequest) -> ScriptedResponse:
+            if (request.json or {}).get("stream"):
+                return chat_completion_stream([text], model="gemini-2.5-flash")
+            return chat_completion(text, model="gemini-2.5-flash")
+
+        return respond
+
+    return [tool_turn, text_turn(PROGRAM), text_turn(DONE)]
+
+
+def _gemini_server(fallback: Callable[[RecordedRequest], ScriptedResponse]) -> WireServer:
+    from retinue_gemini.testing import GeminiWireServer
+
+    return GeminiWireServer(fallback=fallback)
+
+
+def _check_gemini_requests(requests: list[dict[str, Any]]) -> None:
+    from retinue_gemini.testing import thought_signature
+
+    _check_openai_requests(requests)
+    # The call went back whole, with the thought signature Gemini attached to it.
+    [call] = next(m for m in requests[1]["messages"] if m.get("tool_calls"))["tool_calls"]
+    assert call["function"]["name"] == "calculator"
+    assert call["extra_content"] == {
+        "google": {"thought_signature": thought_signature("calculator")}
+    }
+    assert all("name" not in m for r in requests for m in r["messages"])
+
+
+def _anthropic_server(fallback: Callable[[RecordedRequest], ScriptedResponse]) -> WireServer:
+    from retinue_anthropic.testing import AnthropicWireServer
+
+    return AnthropicWireServer(fallback=fallback)
+
+
 def _anthropic_turns() -> list[Callable[[RecordedRequest], ScriptedResponse]]:
     from retinue_anthropic.testing import messages_response, messages_stream, text, tool_use
 
@@ -136,9 +188,9 @@ CASES = [
                 "api_key": {"env": "GEMINI_API_KEY"},
             },
         },
-        turns=_openai_turns(),
-        server=_openai_server,
-        check_requests=_check_openai_requests,
+        turns=_gemini_turns(),
+        server=_gemini_server,
+        check_requests=_check_gemini_requests,
     ),
     ProviderCase(
         name="anthropic",
@@ -153,7 +205,7 @@ CASES = [
             },
         },
         turns=_anthropic_turns(),
-        server=lambda fallback: WireServer(fallback=fallback),
+        server=_anthropic_server,
         check_requests=_check_anthropic_requests,
     ),
 ]
@@ -201,6 +253,7 @@ def test_example_team_runs_against_the_provider(
         timeout=120,
         check=False,
     )
+    assert wire.rejections == [], wire.rejections  # the API would have refused these
     assert completed.returncode == 0, completed.stderr
     document = json.loads(completed.stdout)
     assert "TERMINATE" in document["stop_reason"]
