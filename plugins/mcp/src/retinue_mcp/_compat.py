@@ -114,19 +114,53 @@ async def open_stdio(
         yield read, write
 
 
-def _http_client(headers: dict[str, str] | None, timeout: float, sse_read_timeout: float) -> Any:
-    return create_mcp_http_client(
+def _http_client(
+    headers: dict[str, str] | None,
+    timeout: float,
+    sse_read_timeout: float,
+    on_status: Callable[[int], None],
+) -> Any:
+    client = create_mcp_http_client(
         headers=headers, timeout=_httpx.Timeout(timeout, read=sse_read_timeout)
     )
+
+    # The SDKs turn an HTTP error into a generic JSON-RPC error; keep the status so
+    # the error can say 401 (credentials) or 404 (URL).
+    async def record(response: Any) -> None:
+        if response.status_code >= 400:
+            on_status(response.status_code)
+
+    client.event_hooks["response"].append(record)
+    return client
 
 
 @asynccontextmanager
 async def open_sse(
-    url: str, headers: dict[str, str] | None, timeout: float, sse_read_timeout: float
+    url: str,
+    headers: dict[str, str] | None,
+    timeout: float,
+    sse_read_timeout: float,
+    on_status: Callable[[int], None],
 ) -> AsyncIterator[tuple[Any, Any]]:
-    """Connect to an SSE server; yields its ``(read, write)`` streams."""
+    """Connect to an SSE server; yields its ``(read, write)`` streams.
+
+    ``on_status`` hears every HTTP error status.
+    """
+
+    def factory(
+        headers: dict[str, str] | None = None, timeout: Any = None, auth: Any = None
+    ) -> Any:
+        client = _http_client(headers, 5.0, 300.0, on_status)
+        if timeout is not None:
+            client.timeout = timeout
+        return client
+
     async with sse_client(
-        url, headers=headers, timeout=timeout, sse_read_timeout=sse_read_timeout
+        url,
+        headers=headers,
+        timeout=timeout,
+        sse_read_timeout=sse_read_timeout,
+        httpx_client_factory=factory,
     ) as streams:
         yield streams[0], streams[1]
 
@@ -138,13 +172,15 @@ async def open_streamable_http(
     timeout: float,
     sse_read_timeout: float,
     terminate_on_close: bool,
+    on_status: Callable[[int], None],
 ) -> AsyncIterator[tuple[Any, Any]]:
     """Connect to a streamable HTTP server; yields its ``(read, write)`` streams.
 
     1.x yields a third item (a session-id getter) that the workbench does not need.
+    ``on_status`` hears every HTTP error status.
     """
     async with (
-        _http_client(headers, timeout, sse_read_timeout) as client,
+        _http_client(headers, timeout, sse_read_timeout, on_status) as client,
         streamable_http_client(
             url, http_client=client, terminate_on_close=terminate_on_close
         ) as streams,

@@ -75,6 +75,7 @@ class Connection:
         self._session: ClientSession | None = None
         self._errlog: IO[str] | None = None
         self._failure: BaseException | None = None
+        self._http_status: int | None = None
 
     @property
     def session(self) -> ClientSession | None:
@@ -115,7 +116,11 @@ class Connection:
             )
         if isinstance(params, SseServerParams):
             return open_sse(
-                params.url, params.clear_headers(), params.timeout, params.sse_read_timeout
+                params.url,
+                params.clear_headers(),
+                params.timeout,
+                params.sse_read_timeout,
+                self._record_status,
             )
         return open_streamable_http(
             params.url,
@@ -123,7 +128,12 @@ class Connection:
             params.timeout,
             params.sse_read_timeout,
             params.terminate_on_close,
+            self._record_status,
         )
+
+    def _record_status(self, status: int) -> None:
+        if self._session is None and self._http_status is None:
+            self._http_status = status
 
     def startup_timeout(self) -> float:
         """How long the start (spawn or connect, then ``initialize``) and every request
@@ -179,7 +189,7 @@ class Connection:
                 "server and that it is responsive, or raise the timeout"
             )
         text = bounded_text(str(cause) or type(cause).__name__, 300)
-        status = _http_status(cause)
+        status = self._http_status or _http_status(cause)
         if status is not None:
             return McpServerError(
                 f"the MCP server {where!r} answered HTTP {status}"
@@ -201,6 +211,7 @@ class Connection:
         ready: asyncio.Future[ClientSession] = loop.create_future()
         self._closing = asyncio.Event()
         self._failure = None
+        self._http_status = None
         self._host = loop.create_task(self._run(ready), name=f"mcp-session {self.describe()}")
         try:
             return await asyncio.wait_for(asyncio.shield(ready), self.startup_timeout())
@@ -208,10 +219,11 @@ class Connection:
             await self.close()
             raise
         except BaseException as exc:
+            # Built before closing: the message quotes the server's stderr, which
+            # closing discards.
+            error = exc if isinstance(exc, McpServerError) else self._start_error(exc)
             await self.close()
-            if isinstance(exc, McpServerError):
-                raise
-            raise self._start_error(exc) from None
+            raise error from None
 
     async def close(self) -> None:
         """End the session and wait (boundedly) for the server to be stopped."""
