@@ -453,9 +453,9 @@ def test_nox_finds_every_interpreter_the_machine_has(
     }
     # What nox does to find "3.12": look for python3.12 on the PATH the noxfile leaves.
     script = (
-        "import os, runpy, shutil, sys; "
+        "import json, runpy, shutil; "
         f"runpy.run_path({str(workspace / 'noxfile.py')!r}); "
-        "print({m: shutil.which('python' + m) for m in ('3.10', '3.12', '3.13')})"
+        "print(json.dumps({m: shutil.which('python' + m) for m in ('3.10', '3.12', '3.13')}))"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script],
@@ -467,7 +467,7 @@ def test_nox_finds_every_interpreter_the_machine_has(
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    seen = eval(completed.stdout.strip().splitlines()[-1])  # a dict literal we printed
+    seen = json.loads(completed.stdout.strip().splitlines()[-1])
     for minor, fake in fakes.items():
         assert seen[minor] is not None, f"nox would not find Python {minor}"
         assert Path(seen[minor]).resolve() == fake.resolve()
@@ -502,3 +502,34 @@ def test_the_matrix_refuses_a_selection_unless_asked_for_a_partial_table(
     assert completed.returncode != 0, output
     assert "Selecting sessions (-p 3.12) leaves cells unverified; add --partial" in output
     assert (workspace / "docs" / "compatibility.md").read_text() == "published table\n"
+
+
+def test_ci_runs_two_corners_of_every_distribution_and_they_are_real_sessions(
+    matrix_copy: tuple[Path, dict[str, str]],
+) -> None:
+    workspace, environment = matrix_copy
+    listed = _nox(workspace, environment, "-l", "--json", "-s", "tests")
+    assert listed.returncode == 0, listed.stderr
+    sessions = {entry["session"] for entry in json.loads(listed.stdout)}
+    noxfile = str(workspace / "noxfile.py")
+    script = f"import json, runpy; print(json.dumps(runpy.run_path({noxfile!r})['_ci_sessions']()))"
+    corners = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=environment,
+        cwd=workspace,
+        check=False,
+    )
+    assert corners.returncode == 0, corners.stderr
+    selected = json.loads(corners.stdout.strip().splitlines()[-1])
+    assert selected == [
+        "tests-3.13(kernel-current)",
+        "tests-3.10(kernel-current)",
+        "tests-3.13(ahead-current)",
+        "tests-3.10(ahead-min)",
+    ]
+    assert set(selected) <= sessions
+    # The SDK majors are in the full matrix only.
+    assert "tests-3.12(ahead-openai-2.x-floor)" in sessions
