@@ -3,7 +3,8 @@
 Collected by glob, so a new page or plugin README is covered the day it lands: the root,
 kernel, plugin and contrib READMEs and every ``docs/*.md`` page. Each fenced ``python``
 block runs in a fresh interpreter from the repository root (relative paths work), with
-no provider keys and every non-loopback HTTP request sent to a dead proxy. Each fenced
+no provider keys, and HTTP clients that honour the proxy variables (the model SDKs do)
+sent to a dead proxy for anything but 127.0.0.1. Each fenced
 ``yaml`` block is loaded through :func:`retinue.load_component`; a team or agent spec
 is also run on a task with ``retinue run``.
 
