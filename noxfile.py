@@ -302,6 +302,8 @@ def matrix(session: nox.Session) -> None:
         external=True,
         success_codes=[0, 1],
     )
+    if not report.is_file():
+        session.error("The inner nox run ended without a report; the table was left as it was.")
     records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results.glob("*.json"))]
     sessions = json.loads(report.read_text(encoding="utf-8"))["sessions"]
     previous = {}

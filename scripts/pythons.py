@@ -149,8 +149,9 @@ def venv_problem(interpreter: Interpreter, uv: str = "uv") -> str | None:
         environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
         environment.pop("VIRTUAL_ENV", None)
         try:
+            command = [uv, "venv", "--quiet", "--no-project", "--python", interpreter.executable]
             completed = subprocess.run(
-                [uv, "venv", "--quiet", "--python", interpreter.executable, f"{folder}/venv"],
+                [*command, f"{folder}/venv"],
                 capture_output=True,
                 text=True,
                 timeout=120,
