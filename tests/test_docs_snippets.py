@@ -263,6 +263,14 @@ def test_python_snippet(snippet: Snippet) -> None:
             + "\n".join(missing)
         )
         return
+    try:
+        # A program, not only Python: a top-level ``await`` parses but does not compile.
+        compile(snippet.code, snippet.id, "exec")
+    except SyntaxError as error:
+        pytest.fail(
+            f"the snippet at {snippet.id} is not a program: {error}; wrap awaits in "
+            "asyncio.run(main()), or mark the block as a fragment of a runnable example"
+        )
     if word == "needs":
         imports = ast.Module(
             [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)], []
@@ -274,7 +282,6 @@ def test_python_snippet(snippet: Snippet) -> None:
         with _wire(value) as variables:
             result = _run([sys.executable, "-c", snippet.code], env=_env(variables))
     else:
-        compile(snippet.code, snippet.id, "exec")
         result = _run([sys.executable, "-c", snippet.code])
     assert result.returncode == 0, _explain(snippet, result)
 
