@@ -17,7 +17,8 @@ its fence (invisible on GitHub and on the site):
     (``test_example_runs``); a file in ``examples/NAME/`` is run by ``examples/NAME.py``.
 ``<!-- wire: openai -->`` (or ``anthropic``)
     The block calls a hosted model: it runs unchanged, with the provider's key and
-    base URL pointing at the testing kit's wire server on 127.0.0.1.
+    base URL pointing at the testing kit's wire server on 127.0.0.1, which refuses a
+    request the real API would refuse.
 ``<!-- needs: VARIABLE -->``
     The block calls a hosted model that cannot be pointed elsewhere: it must parse
     and its imports must run; the rest needs ``VARIABLE`` and is not run here.
@@ -171,10 +172,10 @@ def _wire(provider: str) -> Iterator[dict[str, str]]:
         with OpenAIWireServer(fallback=always_answer("Hello!")) as server:
             yield {"OPENAI_API_KEY": "sk-docs-snippet", "OPENAI_BASE_URL": server.base_url}
     elif provider == "anthropic":
-        from retinue.testing.wire import WireServer
-        from retinue_anthropic.testing import messages_response, text
+        from retinue_anthropic.testing import AnthropicWireServer, messages_response, text
 
-        with WireServer(fallback=lambda _request: messages_response([text("Hello!")])) as server:
+        answer = messages_response([text("Hello!")])
+        with AnthropicWireServer(fallback=lambda _request: answer) as server:
             yield {"ANTHROPIC_API_KEY": "sk-docs-snippet", "ANTHROPIC_BASE_URL": server.base_url}
     else:
         pytest.fail(f"no wire server for {provider!r}: use openai or anthropic, or `needs:`")
