@@ -57,8 +57,10 @@ class GeminiChatCompletionClient(OpenAIChatCompletionClient):
     Google's endpoint.  Differences from OpenAI's API that this client absorbs:
     message ``name`` fields are not sent (Gemini rejects them), tool calls reported
     with finish reason ``stop`` count as tool calls, streamed tool calls without an
-    ``index`` are told apart by id, errors wrapped in a list are unwrapped, and
-    ``<thought>`` text (``include_thoughts``) becomes the result's ``thought``.
+    ``index`` (split across chunks) are joined by id and name, a call's thought
+    signature (``extra_content.google``) is kept in ``FunctionCall.provider_data`` and
+    sent back with it, errors wrapped in a list are unwrapped, and ``<thought>`` text
+    (``include_thoughts``) becomes the result's ``thought``.
     Gemini-only parameters go in ``extra_create_args={"extra_body": {"google": {...}}}``.
 
     Example::
