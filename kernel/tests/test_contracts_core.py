@@ -87,6 +87,9 @@ def test_unused_new_fields_leave_dumps_in_their_earlier_shape() -> None:
     assert "refusal" not in result.model_dump() and "thinking_blocks" not in result.model_dump()
     earlier = {"content": "hi", "thought": None, "source": "a", "type": "AssistantMessage"}
     assert AssistantMessage.model_validate(earlier).thinking_blocks is None
+    # Schemas still describe every field, for serialization as for validation.
+    schema = CreateResult.model_json_schema(mode="serialization")
+    assert {"refusal", "thinking_blocks", "content"} <= set(schema["properties"])
 
 
 def test_an_unknown_llm_message_type_is_rejected() -> None:

@@ -5,9 +5,18 @@ from __future__ import annotations
 import base64
 import mimetypes
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 from typing_extensions import NotRequired, TypedDict
 
 __all__ = [
@@ -73,6 +82,14 @@ class _OptionalExtensions(BaseModel):
     """
 
     _omitted_when_none: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The serializer only drops keys, so the schema is still the fields' own.
+        fields_only = {k: v for k, v in core_schema.items() if k != "serialization"}
+        return handler(cast(CoreSchema, fields_only))
 
     @model_serializer(mode="wrap")
     def _omit_unused_extensions(self, handler: SerializerFunctionWrapHandler) -> Any:
