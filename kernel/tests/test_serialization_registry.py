@@ -200,3 +200,28 @@ def test_every_chat_message_and_event_round_trips() -> None:
 def test_parametrized_generics_are_named_after_origin_and_arguments() -> None:
     name = qualified_type_name(StructuredMessage[Weather])
     assert name == f"retinue.chat._messages.StructuredMessage[{__name__}.Weather]"
+
+
+def test_a_serializer_with_another_wire_name_sends_under_it_and_decodes_both() -> None:
+    from retinue.runtime import DataclassJsonMessageSerializer, PydanticJsonMessageSerializer
+
+    registry = SerializationRegistry()
+    registry.add_type(Reading)  # registered first under its qualified name, as agents do
+    registry.add_serializer(DataclassJsonMessageSerializer(Reading, type_name="Reading"))
+    registry.add_serializer(PydanticJsonMessageSerializer(Weather, type_name="Weather"))
+    registry.add_type(Weather)  # a later automatic registration keeps the chosen name
+    type_name, payload = registry.serialize(Reading("s", [1.0]))
+    assert type_name == "Reading"
+    assert registry.serialize(Weather(city="Oslo", degrees=3))[0] == "Weather"
+    assert registry.deserialize(payload, type_name="Reading") == Reading("s", [1.0])
+    # A peer that still uses the qualified name is understood too.
+    assert registry.deserialize(payload, type_name=qualified_type_name(Reading)) == Reading(
+        "s", [1.0]
+    )
+
+
+def test_an_empty_wire_name_is_refused() -> None:
+    from retinue.runtime import DataclassJsonMessageSerializer
+
+    with pytest.raises(SerializationError, match="must be a non-empty string"):
+        DataclassJsonMessageSerializer(Reading, type_name=" ")

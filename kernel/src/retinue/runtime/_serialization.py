@@ -6,6 +6,10 @@ that every message would survive the wire.  Type names are qualified
 (``module.QualName``), so two classes with the same name in different modules do not
 collide.  Pydantic models and dataclasses register themselves the first time they are
 serialized; a payload whose type is not registered decodes to :class:`UnknownPayload`.
+
+A built-in serializer can carry another wire name (``type_name=``), for a peer that
+names types differently (AutoGen uses the bare class name): once registered, messages
+of that class are sent under that name, and payloads under either name decode.
 """
 
 from __future__ import annotations
@@ -76,10 +80,15 @@ class MessageSerializer(ABC, Generic[T]):
 
 
 class _TypeAdapterSerializer(MessageSerializer[T]):
-    def __init__(self, cls: type[T]) -> None:
+    def __init__(self, cls: type[T], *, type_name: str | None = None) -> None:
         self._cls = cls
-        self._type_name = qualified_type_name(cls)
+        self._type_name = _wire_name(cls, type_name)
         self._adapter: TypeAdapter[T] = TypeAdapter(cls)
+
+    @property
+    def message_class(self) -> type[T]:
+        """The class this serializer encodes (sent under :attr:`type_name` once registered)."""
+        return self._cls
 
     @property
     def data_content_type(self) -> str:
@@ -111,19 +120,35 @@ class _TypeAdapterSerializer(MessageSerializer[T]):
 
 
 class PydanticJsonMessageSerializer(_TypeAdapterSerializer[T]):
-    """JSON for a pydantic model class."""
+    """JSON for a pydantic model class.
+
+    ``type_name`` replaces the wire name (default ``module.QualName``), e.g. the bare
+    class name an AutoGen peer uses:
+    ``runtime.add_message_serializer(PydanticJsonMessageSerializer(Weather, type_name="Weather"))``.
+    """
 
 
 class DataclassJsonMessageSerializer(_TypeAdapterSerializer[T]):
-    """JSON for a dataclass (nested models, dataclasses and unions included)."""
+    """JSON for a dataclass (nested models, dataclasses and unions included).
+
+    ``type_name`` replaces the wire name, as for :class:`PydanticJsonMessageSerializer`.
+    """
 
 
 class JsonValueSerializer(MessageSerializer[Any]):
-    """JSON for plain values: ``str``, ``int``, ``float``, ``bool``, ``None``, lists, dicts."""
+    """JSON for plain values: ``str``, ``int``, ``float``, ``bool``, ``None``, lists, dicts.
 
-    def __init__(self, cls: type[Any]) -> None:
+    ``type_name`` replaces the wire name, as for :class:`PydanticJsonMessageSerializer`.
+    """
+
+    def __init__(self, cls: type[Any], *, type_name: str | None = None) -> None:
         self._cls = cls
-        self._type_name = qualified_type_name(cls)
+        self._type_name = _wire_name(cls, type_name)
+
+    @property
+    def message_class(self) -> type[Any]:
+        """The class this serializer encodes (sent under :attr:`type_name` once registered)."""
+        return self._cls
 
     @property
     def data_content_type(self) -> str:
@@ -151,6 +176,17 @@ class JsonValueSerializer(MessageSerializer[Any]):
                 f"payload declared as {self._type_name} decoded to {type(value).__name__}"
             )
         return value
+
+
+def _wire_name(cls: type[Any], type_name: str | None) -> str:
+    if type_name is None:
+        return qualified_type_name(cls)
+    if not isinstance(type_name, str) or not type_name.strip():
+        raise SerializationError(
+            f"the wire type name for {qualified_type_name(cls)} must be a non-empty string, "
+            f"got {type_name!r:.100}; pass e.g. type_name={cls.__name__!r}"
+        )
+    return type_name
 
 
 _JSON_VALUE_TYPES: tuple[type[Any], ...] = (str, int, float, bool, type(None), list, dict)
@@ -186,10 +222,17 @@ class SerializationRegistry:
     def add_serializer(
         self, serializer: MessageSerializer[Any] | Iterable[MessageSerializer[Any]]
     ) -> None:
-        """Register one serializer or several."""
+        """Register one serializer or several.
+
+        A built-in serializer (one with a ``message_class``) also names its class on the
+        wire from then on; payloads under the class's earlier name still decode.
+        """
         items = [serializer] if isinstance(serializer, MessageSerializer) else list(serializer)
         for item in items:
             self._serializers[(item.type_name, item.data_content_type)] = item
+            cls = getattr(item, "message_class", None)
+            if isinstance(cls, type):
+                self._by_class[cls] = item.type_name
 
     def add_type(self, cls: type[Any]) -> None:
         """Register the serializers retinue knows for ``cls``; refuse a type it cannot encode."""
