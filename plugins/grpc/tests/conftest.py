@@ -17,15 +17,18 @@ START_TIMEOUT = 60.0
 class Process:
     """A child process that printed one ready line; stopped at teardown."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str] | None = None, python: str = sys.executable
+    ) -> None:
         self.args = args
+        self.python = python
         self.env = {**os.environ, "PYTHONPATH": str(HERE), **(env or {})}
         self.proc: subprocess.Popen[str] | None = None
         self.ready_line = ""
 
     def start(self) -> Process:
         self.proc = subprocess.Popen(
-            [sys.executable, *self.args],
+            [self.python, *self.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,

@@ -40,6 +40,19 @@ class Note:
     text: str
 
 
+@dataclass
+class Relay:
+    """Asks an AutoGen agent to send ``Ping(value)`` to agent type ``target``."""
+
+    target: str
+    value: int
+
+
+@dataclass
+class Notes:
+    texts: list[str]
+
+
 class Echo(RoutedAgent):
     """Answers pings, fails on request, hangs on request, remembers notes (its state)."""
 

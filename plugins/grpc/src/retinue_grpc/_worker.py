@@ -173,6 +173,9 @@ class GrpcWorkerAgentRuntime(InProcessRuntime):
         self._extra_options = list(extra_grpc_config or [])
         self._client_id = str(uuid.uuid4())
         self._request_ids = itertools.count(1)
+        # AutoGen's host keys a routed request by the sender's id alone, so ids carry a
+        # per-worker prefix: two workers' requests never collide there.
+        self._request_prefix = self._client_id.replace("-", "")[:12]
         self._pending: dict[str, _Pending] = {}
         self._serving: dict[str, CancellationToken] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -572,7 +575,7 @@ class GrpcWorkerAgentRuntime(InProcessRuntime):
         ctx = MessageContext(sender, None, True, token, message_id or f"m{next(self._message_ids)}")
         if self._wire_interceptors:
             message = await intercept_send(self._wire_interceptors, message, ctx, recipient)
-        request_id = str(next(self._request_ids))
+        request_id = self._new_request_id()
         chain = (*_wire_chain.get(), f"{self._client_id}:{request_id}")
         request = pb.RpcRequest(
             request_id=request_id,
@@ -604,6 +607,9 @@ class GrpcWorkerAgentRuntime(InProcessRuntime):
         if self._wire_interceptors:
             result = await intercept_response(self._wire_interceptors, result, recipient, sender)
         return result
+
+    def _new_request_id(self) -> str:
+        return f"{self._request_prefix}.{next(self._request_ids)}"
 
     def _cancel_remote(self, request_id: str, recipient: AgentId) -> None:
         connection = self._connection
@@ -718,7 +724,7 @@ class GrpcWorkerAgentRuntime(InProcessRuntime):
 
     async def _remote_call(self, agent: AgentId, method: str, data: Any = None) -> Any:
         self._check_accepting("reach a remote agent")
-        request_id = str(next(self._request_ids))
+        request_id = self._new_request_id()
         request = pb.RpcRequest(
             request_id=request_id,
             target=pb.AgentId(type=agent.type, key=agent.key),
@@ -802,7 +808,7 @@ class GrpcWorkerAgentRuntime(InProcessRuntime):
         await super().stop_when_idle()
 
     async def _remote_barrier(self) -> None:
-        request_id = str(next(self._request_ids))
+        request_id = self._new_request_id()
         future: asyncio.Future[pb.RpcResponse] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = _Pending(future, ())
         try:
