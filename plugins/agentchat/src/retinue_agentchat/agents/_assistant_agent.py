@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import string
 import uuid
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from retinue import ConfigurationError, ModelClientError, StateError
+from retinue import ConfigurationError, ModelClientError, StateError, bounded_repr
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
     BaseAgentEvent,
@@ -43,7 +44,7 @@ from ._base_chat_agent import invoke_agent_span, require_state_mapping
 from ._context_agent import ModelContextAgent, load_model_context
 from ._handoff import Handoff
 from ._model_calls import call_model, call_model_once, to_spec, to_specs
-from ._tool_calls import ToolCallRunner, ToolListing
+from ._tool_calls import DEFAULT_MAX_TOOL_RESULT_CHARS, ToolCallRunner, ToolListing
 
 __all__ = ["AssistantAgent", "AssistantAgentConfig"]
 
@@ -56,6 +57,44 @@ DEFAULT_SYSTEM_MESSAGE = (
 DEFAULT_DESCRIPTION = "An agent that provides assistance with ability to use tools."
 
 ToolCallSummaryFormatter = Callable[[FunctionCall, FunctionExecutionResult], str]
+
+SUMMARY_PLACEHOLDERS = ("tool_name", "arguments", "result", "is_error")
+"""The placeholders ``tool_call_summary_format`` may use (AutoGen's)."""
+
+
+def check_summary_format(agent_name: str, summary_format: Any) -> str:
+    """Refuse a ``tool_call_summary_format`` that would fail when the first summary is made.
+
+    Placeholders must be bare names from :data:`SUMMARY_PLACEHOLDERS` (a conversion
+    and a format spec are fine); the format is tried once on sample values.
+    """
+    allowed = ", ".join(f"{{{name}}}" for name in SUMMARY_PLACEHOLDERS)
+    where = f"agent {agent_name!r}: tool_call_summary_format"
+    if not isinstance(summary_format, str):
+        raise ConfigurationError(
+            f"{where} must be a string using {allowed}, got {type(summary_format).__name__}"
+        )
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(summary_format)]
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{where} {bounded_repr(summary_format)} is not a format string ({exc}); "
+            "write literal braces as {{ and }}"
+        ) from exc
+    for field in fields:
+        if field is not None and field not in SUMMARY_PLACEHOLDERS:
+            raise ConfigurationError(
+                f"{where} has the placeholder {bounded_repr('{' + field + '}')}; the allowed "
+                f"placeholders are {allowed} (write literal braces as {{{{ and }}}})"
+            )
+    try:
+        summary_format.format(tool_name="tool", arguments="{}", result="result", is_error=False)
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(
+            f"{where} {bounded_repr(summary_format)} cannot be applied ({exc}); check the "
+            "format specs after ':' in its placeholders"
+        ) from exc
+    return summary_format
 
 
 class AssistantAgentConfig(BaseModel):
@@ -78,6 +117,7 @@ class AssistantAgentConfig(BaseModel):
     reflect_on_tool_use: bool = False
     tool_call_summary_format: str = "{result}"
     max_tool_iterations: int = Field(default=1, ge=1)
+    max_tool_result_chars: int | None = Field(default=DEFAULT_MAX_TOOL_RESULT_CHARS, ge=1)
     metadata: dict[str, str] | None = None
 
     _spec = field_validator("model_client", "model_context", mode="before")(to_spec)
@@ -98,10 +138,17 @@ class AssistantAgent(ModelContextAgent):
     ``max_tool_iterations`` rounds, and the turn ends with a reflection (a last model
     call) or a ``ToolCallSummaryMessage`` built with ``tool_call_summary_format``.
 
-    Tool errors, unknown tool names and arguments that are not JSON go back to the
-    model as error results.  With ``model_client_stream=True`` the model's text
-    streams as ``ModelClientStreamingChunkEvent``\\ s; a model's reasoning is
-    reported as a ``ThoughtEvent``.  Images are replaced by ``[image]`` for models
+    Tool errors, unknown tool names and arguments that are not JSON (or nest too
+    deeply, or hold numbers too long to read) go back to the model as error results.
+    A tool result longer than ``max_tool_result_chars`` (default 50 000; None for no
+    limit) enters the model context cut to that length, with a note telling the model
+    how much was cut and to ask for less.  Cancelling the run's token during a tool
+    call raises :class:`~retinue.CancelledError`; the model context then records the
+    interrupted calls as error results, so the next run starts from a valid context.
+
+    With ``model_client_stream=True`` the model's text streams as
+    ``ModelClientStreamingChunkEvent``\\ s; a model's reasoning is reported as a
+    ``ThoughtEvent``.  Images are replaced by ``[image]`` for models
     without vision.
 
     Example::
@@ -130,6 +177,7 @@ class AssistantAgent(ModelContextAgent):
         max_tool_iterations: int = 1,
         tool_call_summary_format: str = "{result}",
         tool_call_summary_formatter: ToolCallSummaryFormatter | None = None,
+        max_tool_result_chars: int | None = DEFAULT_MAX_TOOL_RESULT_CHARS,
         output_content_type: type[BaseModel] | None = None,
         output_content_type_format: str | None = None,
         memory: Sequence[Memory] | None = None,
@@ -150,6 +198,16 @@ class AssistantAgent(ModelContextAgent):
                 f"agent {name!r}: max_tool_iterations must be an integer >= 1, got "
                 f"{max_tool_iterations!r}"
             )
+        if max_tool_result_chars is not None and (
+            isinstance(max_tool_result_chars, bool)
+            or not isinstance(max_tool_result_chars, int)
+            or max_tool_result_chars < 1
+        ):
+            raise ConfigurationError(
+                f"agent {name!r}: max_tool_result_chars must be an integer >= 1 or None (no "
+                f"limit), got {bounded_repr(max_tool_result_chars)}"
+            )
+        check_summary_format(name, tool_call_summary_format)
         if output_content_type is not None and not (
             isinstance(output_content_type, type) and issubclass(output_content_type, BaseModel)
         ):
@@ -164,6 +222,7 @@ class AssistantAgent(ModelContextAgent):
         self._max_tool_iterations = max_tool_iterations
         self._tool_call_summary_format = tool_call_summary_format
         self._tool_call_summary_formatter = tool_call_summary_formatter
+        self._max_tool_result_chars = max_tool_result_chars
         self._output_content_type = output_content_type
         self._output_content_type_format = output_content_type_format
         self._reflect_on_tool_use = (
@@ -183,7 +242,9 @@ class AssistantAgent(ModelContextAgent):
                 f"the model_info of {type(model_client).__name__} says function_calling=False"
             )
         self._tool_runner = ToolCallRunner(
-            self._workbenches, {h.name: h.message for h in self._handoffs.values()}
+            self._workbenches,
+            {h.name: h.message for h in self._handoffs.values()},
+            max_tool_result_chars,
         )
 
     # -- construction helpers -------------------------------------------------
@@ -350,12 +411,21 @@ class AssistantAgent(ModelContextAgent):
             inner.append(request)
             yield request
             results: list[FunctionExecutionResult] = []
-            async for output in self._tool_runner.run_all(calls, listing, cancellation_token):
-                if isinstance(output, list):
-                    results = output
-                else:
-                    inner.append(output)
-                    yield output
+            try:
+                async for output in self._tool_runner.run_all(calls, listing, cancellation_token):
+                    if isinstance(output, list):
+                        results = output
+                    else:
+                        inner.append(output)
+                        yield output
+            except BaseException as exc:
+                # The context holds the model's tool calls; without their results the
+                # next model call would be refused, so record them as interrupted.
+                interrupted = self._tool_runner.interrupted_results(calls, exc)
+                await self._model_context.add_message(
+                    FunctionExecutionResultMessage(content=interrupted)
+                )
+                raise
             execution = ToolCallExecutionEvent(content=results, source=self.name)
             inner.append(execution)
             yield execution
@@ -541,6 +611,7 @@ class AssistantAgent(ModelContextAgent):
             reflect_on_tool_use=self._reflect_on_tool_use,
             tool_call_summary_format=self._tool_call_summary_format,
             max_tool_iterations=self._max_tool_iterations,
+            max_tool_result_chars=self._max_tool_result_chars,
             metadata=self._metadata or None,
         )
 
@@ -562,6 +633,7 @@ class AssistantAgent(ModelContextAgent):
             reflect_on_tool_use=config.reflect_on_tool_use,
             max_tool_iterations=config.max_tool_iterations,
             tool_call_summary_format=config.tool_call_summary_format,
+            max_tool_result_chars=config.max_tool_result_chars,
             metadata=config.metadata,
         )
 
