@@ -1,7 +1,7 @@
 """Run one command so that none of its descendants outlives it (Linux).
 
-Started as ``python -I -S _supervisor.py GRACE PARENT_PID PROGRAM [ARGS...]`` by
-:func:`retinue_local._process.run_command`. It imports only the standard library, and
+Started as ``python -I -S _supervisor.py GRACE PARENT_PID PROGRAM [ARGS...]`` by an
+executor (``retinue.code.SUPERVISOR_SCRIPT``). It imports only the standard library, and
 nothing from retinue, so that it starts in a few milliseconds.
 
 The supervisor makes itself a *child subreaper* (``prctl(PR_SET_CHILD_SUBREAPER)``):
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 # The C module rather than ``signal``: the public module imports ``enum``, which costs
 # more than the rest of the supervisor's start, and it runs once per code block.
-import _signal as signal
+import _signal as signal  # type: ignore[import-not-found]  # no stub; same names as signal
 import os
 import sys
 import time
@@ -138,7 +138,7 @@ def _stop_tree(me: int, grace: float, subreaper: bool) -> None:
     _reap()
     if remaining or unkillable:
         sys.stderr.write(
-            f"\n[retinue-local: {len(remaining) + len(unkillable)} process(es) started by the "
+            f"\n[retinue: {len(remaining) + len(unkillable)} process(es) started by the "
             "code could not be stopped]\n"
         )
 
@@ -182,7 +182,7 @@ def main(argv: list[str]) -> int:
         pass
     _stop_tree(me, grace if status is None else 0.0, subreaper)
     if status is None:
-        return 128 + signal.SIGTERM
+        return 128 + int(signal.SIGTERM)
     code = os.waitstatus_to_exitcode(status)
     return 128 - code if code < 0 else code
 

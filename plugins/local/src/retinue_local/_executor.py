@@ -16,15 +16,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from retinue import CancellationToken, CancelledError, ConfigurationError
-from retinue.code import CodeBlock, CodeExecutor, CodeResult
-
-from ._languages import (
+from retinue.code import (
+    CodeBlock,
+    CodeExecutor,
+    CodeResult,
     UnsafeFilenameError,
-    file_for_block,
-    find_language,
-    language_names,
     write_block_file,
 )
+
+from ._languages import file_for_block, find_language, language_names
 from ._process import run_command
 
 __all__ = ["ApprovalFunc", "LocalCommandLineCodeExecutor", "LocalCommandLineCodeExecutorConfig"]

@@ -8,11 +8,13 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProcessOutcome", "run_command", "uninterruptible"]
+from retinue.code import SUPERVISOR_SCRIPT, CappedOutput, uninterruptible
+
+__all__ = ["ProcessOutcome", "run_command"]
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +23,6 @@ KILL_GRACE_SECONDS = 2.0
 # The supervisor stops the tree within the grace period plus a few SIGKILL rounds; only a
 # supervisor that hangs gets SIGKILL from us after this much longer.
 _SUPERVISOR_MARGIN_SECONDS = 3.0
-_SUPERVISOR = Path(__file__).with_name("_supervisor.py")
 # How long to wait for the output pipe to close once the tree is dead; only a process that
 # escaped the supervisor (or, unsupervised, the process group) can keep it open that long.
 _READER_GRACE_SECONDS = 1.0
@@ -37,34 +38,6 @@ class ProcessOutcome:
     timed_out: bool
 
 
-class _CappedCapture:
-    """Keeps the first ``limit`` bytes of a stream and counts the rest while draining it.
-
-    Draining everything (not stopping at the cap) keeps the child from blocking on a
-    full pipe, so a chatty program cannot deadlock the executor.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.kept = bytearray()
-        self.dropped = 0
-
-    async def drain(self, stream: asyncio.StreamReader) -> None:
-        while chunk := await stream.read(_CHUNK):
-            kept = chunk[: self.limit - len(self.kept)]
-            self.kept += kept
-            self.dropped += len(chunk) - len(kept)
-
-    def text(self) -> str:
-        text = self.kept.decode("utf-8", errors="replace")
-        if self.dropped:
-            text += (
-                f"\n[output truncated: the code printed more than {self.limit} bytes; "
-                f"{self.dropped} further bytes were dropped]"
-            )
-        return text
-
-
 async def run_command(
     argv: Sequence[str],
     *,
@@ -75,12 +48,13 @@ async def run_command(
 ) -> ProcessOutcome:
     """Run ``argv`` with stdout and stderr merged; stop every process it started at the end.
 
-    On Linux the command runs under a supervisor (``_supervisor.py``) that tracks all its
-    descendants, including ones that leave the process group; elsewhere it runs in its own
-    process group, which is what gets stopped. The processes are stopped on timeout, on
-    cancellation of the calling task, and also after a normal exit, so background
-    processes the code started do not outlive it. Stopping cannot be interrupted: a second
-    cancellation arriving meanwhile is delivered once every process is gone.
+    On Linux the command runs under a supervisor (``retinue.code.SUPERVISOR_SCRIPT``) that
+    tracks all its descendants, including ones that leave the process group; elsewhere it
+    runs in its own process group, which is what gets stopped. The processes are stopped
+    on timeout, on cancellation of the calling task, and also after a normal exit, so
+    background processes the code started do not outlive it. Stopping cannot be
+    interrupted: a second cancellation arriving meanwhile is delivered once every process
+    is gone.
     """
     supervised = _supervisor_argv() is not None
     # Our own pipe rather than asyncio's: with asyncio's, process.wait() also waits for the
@@ -105,8 +79,8 @@ async def run_command(
     finally:
         os.close(write_fd)
     stream, transport = await _open_reader(read_fd)
-    capture = _CappedCapture(max_output_bytes)
-    reader = asyncio.ensure_future(capture.drain(stream))
+    capture = CappedOutput(max_output_bytes)
+    reader = asyncio.ensure_future(_drain(stream, capture))
     timed_out = False
 
     async def stop_everything() -> None:
@@ -125,24 +99,10 @@ async def run_command(
     return ProcessOutcome(_exit_code(process.returncode), capture.text(), timed_out)
 
 
-async def uninterruptible(cleanup: Awaitable[None]) -> None:
-    """Await ``cleanup`` to its end even if the awaiting task is cancelled meanwhile.
-
-    A cancellation that arrives during the cleanup is re-raised once it has finished, so
-    the caller still learns of it, but nothing is left half-stopped.
-    """
-    task = asyncio.ensure_future(cleanup)
-    cancelled = False
-    while not task.done():
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            if task.done():  # the cleanup itself was cancelled, not us
-                raise
-            cancelled = True
-    task.result()
-    if cancelled:
-        raise asyncio.CancelledError
+async def _drain(stream: asyncio.StreamReader, capture: CappedOutput) -> None:
+    # Drain everything, not stopping at the cap, so the child never blocks on a full pipe.
+    while chunk := await stream.read(_CHUNK):
+        capture.feed(chunk)
 
 
 def _supervisor_argv() -> list[str] | None:
@@ -151,7 +111,8 @@ def _supervisor_argv() -> list[str] | None:
         return None  # no subreapers and no /proc: fall back to the process group
     # -I -S: no site-packages, no environment variables, so it starts fast and the
     # code's environment (PYTHONPATH, a virtual env) cannot change the supervisor.
-    return [sys.executable, "-I", "-S", str(_SUPERVISOR), f"{KILL_GRACE_SECONDS}", str(os.getpid())]
+    grace = f"{KILL_GRACE_SECONDS}"
+    return [sys.executable, "-I", "-S", str(SUPERVISOR_SCRIPT), grace, str(os.getpid())]
 
 
 def _command(argv: Sequence[str]) -> list[str]:
