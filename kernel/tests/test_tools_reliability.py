@@ -257,3 +257,9 @@ async def test_validation_errors_stay_short_whatever_the_input() -> None:
     assert len(message) < 2000 and "count" in message and "1000002 chars" in message
     with pytest.raises(ToolError, match="count"):
         await tool.run_json({"count": "\udcff", "names": []}, CancellationToken())
+
+
+async def test_an_unknown_tool_name_is_echoed_cut_short() -> None:
+    bench = StaticWorkbench([FunctionTool(sleep_async, description="Sleep.")])
+    result = await bench.call_tool("x" * 100_000, {})
+    assert result.is_error and len(result.to_text()) < 500 and "sleep_async" in result.to_text()

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .._errors import CancelledError, ConfigurationError, RetinueError, ToolError
+from .._errors import CancelledError, ConfigurationError, RetinueError, ToolError, bounded_repr
 from ..cancellation import CancellationToken
 from ..components import ComponentModel, load_nested
 from ..models import Image
@@ -138,7 +138,7 @@ class StaticWorkbench(Workbench):
             name=name,
             result=[
                 TextResultContent(
-                    content=f"Error: tool {name!r} not found; available tools: "
+                    content=f"Error: tool {bounded_repr(name)} not found; available tools: "
                     + ", ".join(sorted(self._by_name))
                 )
             ],
