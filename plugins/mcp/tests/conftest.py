@@ -1,9 +1,12 @@
 """Real MCP servers on loopback for the workbench's tests: the SDK test server over
-stdio, SSE and streamable HTTP, and raw HTTP servers that fail in chosen ways."""
+stdio, SSE and streamable HTTP, the npm reference servers over stdio, and raw HTTP
+servers that fail in chosen ways."""
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import socket
 import subprocess
 import sys
@@ -15,6 +18,9 @@ import pytest
 from retinue_mcp import StdioServerParams
 
 SERVER = Path(__file__).parent / "servers" / "python_server.py"
+REPO = Path(__file__).resolve().parents[3]
+NPM_SETUP = REPO / "scripts" / "setup-mcp-servers.sh"
+NPM_BIN = REPO / ".mcp-servers" / "node_modules" / ".bin"
 
 
 def stdio_params(*extra: str, **options: object) -> StdioServerParams:
@@ -114,3 +120,29 @@ async def raw_http() -> AsyncIterator[object]:
         writer.close()
     for server in servers:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def npm_servers() -> Path:
+    """The folder holding ``mcp-server-everything`` and ``mcp-server-filesystem``.
+
+    CI installs them first; elsewhere the setup script runs here (once, under a lock
+    shared by test workers), so these tests never skip.  A failed install fails them.
+    """
+    NPM_BIN.parent.parent.mkdir(parents=True, exist_ok=True)
+    with open(NPM_BIN.parent.parent / ".setup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            # Quick when both are present: the script checks their versions itself.
+            done = subprocess.run(
+                ["bash", str(NPM_SETUP)],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env={**os.environ, "npm_config_update_notifier": "false"},
+            )
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    if done.returncode != 0:
+        pytest.fail(f"{NPM_SETUP.name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return NPM_BIN

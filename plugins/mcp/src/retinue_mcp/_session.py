@@ -22,6 +22,7 @@ from ._compat import (
     open_sse,
     open_stdio,
     open_streamable_http,
+    to_wire,
     watch_tool_list,
 )
 from ._errors import McpServerError
@@ -76,6 +77,12 @@ class Connection:
         self._errlog: IO[str] | None = None
         self._failure: BaseException | None = None
         self._http_status: int | None = None
+        self._capabilities: dict[str, Any] = {}
+
+    @property
+    def capabilities(self) -> dict[str, Any]:
+        """What the server declared in its ``initialize`` answer (wire form), by feature."""
+        return self._capabilities
 
     @property
     def session(self) -> ClientSession | None:
@@ -158,7 +165,8 @@ class Connection:
                     # limit must not bound the handshake, nor the reverse.
                     ClientSession(read, write, **self._session_kwargs())
                 )
-                await session.initialize()
+                initialized = to_wire(await session.initialize())
+                self._capabilities = dict(initialized.get("capabilities") or {})
                 await stack.enter_async_context(watch_tool_list(session, self._on_tools_changed))
                 self._session = session
                 if not ready.done():

@@ -532,33 +532,69 @@ class McpWorkbench(StreamWorkbench):
 
     # --- prompts and resources ------------------------------------------------------
 
-    async def list_prompts(self) -> list[dict[str, Any]]:
-        """The server's prompts (wire form: name, description, arguments)."""
+    async def _offering(self, feature: str) -> ClientSession | None:
+        """The session when the server declared ``feature`` at start, else None.
+
+        A server without a feature answers its requests with "method not found"; one
+        that declared none has none to list.
+        """
         session = await self._session()
+        return session if feature in self._connection.capabilities else None
+
+    async def _requiring(self, feature: str) -> ClientSession:
+        session = await self._offering(feature)
+        if session is None:
+            raise McpServerError(
+                f"the MCP server {self._connection.describe()!r} offers no {feature} (it "
+                f"declared no {feature!r} capability when it started); use a server that "
+                f"has {feature}, or check list_{feature}() first"
+            )
+        return session
+
+    async def list_prompts(self) -> list[dict[str, Any]]:
+        """The server's prompts (wire form: name, description, arguments); none when
+        the server offers no prompts."""
+        session = await self._offering("prompts")
+        if session is None:
+            return []
         return list(to_wire(await self._request(session.list_prompts())).get("prompts", []))
 
     async def get_prompt(
         self, name: str, arguments: Mapping[str, str] | None = None
     ) -> dict[str, Any]:
-        """One prompt filled with ``arguments`` (wire form: description, messages)."""
-        session = await self._session()
+        """One prompt filled with ``arguments`` (wire form: description, messages).
+
+        Raises:
+            McpServerError: the server offers no prompts, or refused this one.
+        """
+        session = await self._requiring("prompts")
         result = await self._request(session.get_prompt(name, dict(arguments or {})))
         return dict(to_wire(result))
 
     async def list_resources(self) -> list[dict[str, Any]]:
-        """The server's resources (wire form: uri, name, mimeType, ...)."""
-        session = await self._session()
+        """The server's resources (wire form: uri, name, mimeType, ...); none when the
+        server offers no resources."""
+        session = await self._offering("resources")
+        if session is None:
+            return []
         return list(to_wire(await self._request(session.list_resources())).get("resources", []))
 
     async def list_resource_templates(self) -> list[dict[str, Any]]:
-        """The server's resource templates (wire form: uriTemplate, name, ...)."""
-        session = await self._session()
+        """The server's resource templates (wire form: uriTemplate, name, ...); none when
+        the server offers no resources."""
+        session = await self._offering("resources")
+        if session is None:
+            return []
         result = await self._request(session.list_resource_templates())
         return list(to_wire(result).get("resourceTemplates", []))
 
     async def read_resource(self, uri: str) -> list[dict[str, Any]]:
-        """The contents of one resource (wire form: uri, mimeType, text or blob)."""
-        session = await self._session()
+        """The contents of one resource (wire form: uri, mimeType, text or blob).
+
+        Raises:
+            McpServerError: the server offers no resources, or refused this one.
+        """
+        session = await self._requiring("resources")
         return list(to_wire(await self._request(session.read_resource(uri))).get("contents", []))
 
     async def set_roots(self, roots: Sequence[str | Path]) -> None:
