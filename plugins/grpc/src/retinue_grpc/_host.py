@@ -59,6 +59,8 @@ class _Client:
         self.outbox: asyncio.Queue[Any] = asyncio.Queue(maxsize=queue_size)
         # host request id -> (origin client id, origin request id, target type)
         self.routed: dict[str, tuple[str, str, str]] = {}
+        # Why the worker's stream could not be read (a malformed frame), if it could not.
+        self.read_error: str | None = None
 
 
 class _Servicer(pb_grpc.AgentRpcServicer):
@@ -117,6 +119,12 @@ class _Servicer(pb_grpc.AgentRpcServicer):
                 if item is _CLOSED:
                     break
                 yield item
+            if client.read_error is not None:
+                await context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    f"the host could not read a frame from this worker ({client.read_error}); "
+                    "send agents.Message protobufs of AutoGen's agent_worker.proto",
+                )
         finally:
             reader.cancel()
             self._disconnect(client)
@@ -128,7 +136,8 @@ class _Servicer(pb_grpc.AgentRpcServicer):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            logger.info("worker %s stream ended: %s", client.client_id, exc)
+            client.read_error = str(exc)[:300]
+            logger.warning("worker %s sent a frame the host cannot read: %s", client.client_id, exc)
 
     def _disconnect(self, client: _Client) -> None:
         self._fail_routed(client, "disconnected")

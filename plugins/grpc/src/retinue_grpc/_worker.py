@@ -28,6 +28,7 @@ import grpc
 from pydantic import BaseModel, Field, SecretStr
 from retinue import (
     CancelledError,
+    CantHandleError,
     ConfigurationError,
     RuntimeClosedError,
     SerializationError,
@@ -43,6 +44,7 @@ from retinue.runtime import (
     MessageContext,
     Subscription,
     TopicId,
+    UnknownPayload,
 )
 from retinue.runtime._context import HandlerFrame, handler_chain
 from retinue.runtime._intervention import (
@@ -508,6 +510,15 @@ class GrpcWorkerAgentRuntime(InProcessRuntime):
             result = await super().send_message(
                 message, recipient, sender=sender, cancellation_token=token, message_id=request_id
             )
+        except CantHandleError:
+            if not isinstance(message, UnknownPayload):
+                raise
+            # The kernel's text would name UnknownPayload; the sender needs the wire type.
+            raise CantHandleError(
+                f"agent {recipient} got a message of type {message.type_name[:200]!r}, which "
+                "its worker has no serializer for; register the class there (a handler for "
+                "it, or runtime.add_message_serializer) under that name"
+            ) from None
         finally:
             handler_chain.reset(chain_reset)
             _wire_chain.reset(wire_reset)
