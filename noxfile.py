@@ -168,6 +168,9 @@ def tests(session: nox.Session, dist: str, row: str) -> None:
             "-q",
             "-p",
             "no:cacheprovider",
+            # A test that swallows the timeout's exception would hang the cell for good;
+            # the thread method ends the run instead, and the cell fails.
+            "--timeout-method=thread",
             *session.posargs,
             success_codes=[0, 5],  # 5: a distribution without tests yet
         )
