@@ -54,6 +54,7 @@ TARGETS = {
     "runtime_send_inflight": ("retinue/autogen", 15.0, "at least"),
     "runtime_publish": ("retinue/autogen", 15.0, "at least"),
     "tracing_overhead": ("retinue slowdown", 1.15, "at most"),
+    "grpc_send": ("retinue/autogen", 3.0, "at least"),
 }
 
 
