@@ -47,6 +47,7 @@ workbench that serves tools of its own, without ``Tool`` objects behind them.
 
 FIRST_PARTY_PLUGINS: frozenset[str] = frozenset(
     {
+        "aca",
         "agentchat",
         "anthropic",
         "azure",

@@ -13,7 +13,8 @@ its own session, so a ``kill 0`` in it cannot reach the supervisor.
 When the command exits, whatever it left running is stopped at once. On SIGTERM (the
 parent's timeout or cancellation) the whole tree gets SIGTERM, ``GRACE`` seconds to
 exit, then SIGKILL; the supervisor reaps everything and exits last. If the parent dies,
-the kernel sends the supervisor SIGTERM (``PR_SET_PDEATHSIG``), with the same effect.
+the kernel sends the supervisor SIGTERM (``PR_SET_PDEATHSIG``), with the same effect;
+a ``PARENT_PID`` of 0 (an exec in a container) turns that watch off.
 """
 
 from __future__ import annotations
@@ -160,9 +161,12 @@ def main(argv: list[str]) -> int:
     status: int | None = None
     subreaper = False
     try:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before PDEATHSIG was armed
-            return 1
+        # PARENT_PID 0: started by a container engine's exec, whose short-lived helper is
+        # the parent (outside the container); whoever started us stops us with SIGTERM.
+        if parent != 0:
+            _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() != parent:  # the parent died before PDEATHSIG was armed
+                return 1
         subreaper = _prctl(_PR_SET_CHILD_SUBREAPER, 1)
         try:
             child = os.posix_spawnp(
