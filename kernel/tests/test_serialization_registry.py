@@ -225,3 +225,9 @@ def test_an_empty_wire_name_is_refused() -> None:
 
     with pytest.raises(SerializationError, match="must be a non-empty string"):
         DataclassJsonMessageSerializer(Reading, type_name=" ")
+
+
+def test_json_values_decode_before_any_was_sent() -> None:
+    sender, receiver = SerializationRegistry(), SerializationRegistry()
+    type_name, payload = sender.serialize("a reply")
+    assert receiver.deserialize(payload, type_name=type_name) == "a reply"

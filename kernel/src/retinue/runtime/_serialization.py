@@ -218,6 +218,9 @@ class SerializationRegistry:
     def __init__(self) -> None:
         self._serializers: dict[tuple[str, str], MessageSerializer[Any]] = {}
         self._by_class: dict[type[Any], str] = {}
+        # Plain JSON values decode even before this side has sent one (a str reply).
+        for cls in _JSON_VALUE_TYPES:
+            self.add_type(cls)
 
     def add_serializer(
         self, serializer: MessageSerializer[Any] | Iterable[MessageSerializer[Any]]
