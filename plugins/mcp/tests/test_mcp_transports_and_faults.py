@@ -17,7 +17,6 @@ from retinue_mcp import (
     StdioServerParams,
     StreamableHttpServerParams,
 )
-from retinue_mcp._compat import MCP_MAJOR
 
 T = 60
 
@@ -32,19 +31,21 @@ async def test_http_transports_list_and_call(transport: str, sse_url: str, http_
     async with McpWorkbench(params) as bench:
         names = {tool["name"] for tool in await asyncio.wait_for(bench.list_tools(), T)}
         result = await asyncio.wait_for(bench.call_tool("add", {"a": 20, "b": 22}), T)
-        events = [item async for item in bench.call_tool_stream("progress", {"steps": 2})]
+        # Several calls: progress that is not tied to its request (mcp 1.25's servers)
+        # is lost on some calls only.
+        runs = [
+            [item async for item in bench.call_tool_stream("progress", {"steps": 2})]
+            for _ in range(5)
+        ]
     assert {"add", "echo", "progress"} <= names
     assert result.to_text() == "42"
-    assert isinstance(events[-1], ToolResult) and events[-1].to_text() == "done"
-    if transport == "streamable_http" and MCP_MAJOR < 2:
-        # With mcp 1.25 progress over streamable HTTP arrives only now and then (the
-        # same progress arrives reliably over SSE and stdio); not asserted there.
-        return
-    assert [type(item).__name__ for item in events] == [
-        "McpProgressEvent",
-        "McpProgressEvent",
-        "ToolResult",
-    ]
+    for events in runs:
+        assert [type(item).__name__ for item in events] == [
+            "McpProgressEvent",
+            "McpProgressEvent",
+            "ToolResult",
+        ]
+        assert events[-1].to_text() == "done"
 
 
 async def test_lazy_start_and_one_session_for_all_calls(stdio: Any) -> None:

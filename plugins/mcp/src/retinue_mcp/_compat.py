@@ -30,6 +30,7 @@ __all__ = [
     "open_sse",
     "open_stdio",
     "open_streamable_http",
+    "report_progress",
     "sdk_sends_cancellation",
     "to_wire",
     "watch_tool_list",
@@ -91,6 +92,33 @@ def cancel_notification(request_id: Any, reason: str) -> Any:
             "method": "notifications/cancelled",
             "params": {"requestId": request_id, "reason": reason},
         },
+    )
+
+
+async def report_progress(
+    ctx: Any, progress: float, total: float | None, message: str | None
+) -> None:
+    """Send a progress notification for the request ``ctx`` (a tool's server context).
+
+    The notification names its request, so over streamable HTTP it travels on that
+    request's own response stream, before the result.  mcp 1.x's ``Context.report_progress``
+    (1.25 among others) does not name it: the server then routes it to the standalone
+    GET stream, where it is dropped while that stream is not open, and otherwise races
+    the result on another connection and arrives after the client stopped listening.
+    """
+    if MCP_MAJOR >= 2:
+        await ctx.report_progress(progress, total, message)
+        return
+    request = ctx.request_context
+    token = request.meta.progressToken if request.meta is not None else None
+    if token is None:  # the client asked for no progress
+        return
+    await request.session.send_progress_notification(
+        progress_token=token,
+        progress=progress,
+        total=total,
+        message=message,
+        related_request_id=ctx.request_id,
     )
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from retinue import RetinueError, bounded_text, load_component
 from retinue.chat import TaskResult, TaskRunner
 
+from ._compat import report_progress
+
 __all__ = ["serve_command", "serve_task_runner"]
 
 _PROGRESS_TEXT = 2000
@@ -38,8 +40,8 @@ def serve_task_runner(runner: TaskRunner, name: str = "retinue") -> Any:
             count += 1
             text = item.to_text() if hasattr(item, "to_text") else str(item)
             source = getattr(item, "source", "")
-            await ctx.report_progress(
-                count, None, f"{source}: {bounded_text(text, _PROGRESS_TEXT)}"
+            await report_progress(
+                ctx, count, None, f"{source}: {bounded_text(text, _PROGRESS_TEXT)}"
             )
         if result is None:
             raise RetinueError("the run ended without a result")

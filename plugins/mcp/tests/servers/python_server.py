@@ -19,6 +19,7 @@ try:  # mcp 2.x
 except ImportError:  # mcp 1.x
     from mcp.server.fastmcp import Context, FastMCP as Server  # type: ignore[no-redef]
 from mcp import types
+from retinue_mcp._compat import report_progress
 
 server = Server("retinue-test-server")
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
@@ -99,7 +100,9 @@ def huge(size: int) -> str:
 async def progress(steps: int, ctx: Context) -> str:  # type: ignore[type-arg]
     """Report progress, then finish."""
     for step in range(1, steps + 1):
-        await ctx.report_progress(step, steps, f"step {step}")
+        # Tied to its request, so streamable HTTP delivers it before the result on
+        # mcp 1.x too (see report_progress).
+        await report_progress(ctx, step, steps, f"step {step}")
     return "done"
 
 
