@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from retinue import RetinueError, load_component
-from retinue.tools import ToolResult
 from retinue_mcp import (
     McpServerError,
     McpWorkbench,
@@ -33,10 +32,9 @@ async def test_http_transports_list_and_call(transport: str, sse_url: str, http_
         result = await asyncio.wait_for(bench.call_tool("add", {"a": 20, "b": 22}), T)
         # Several calls: progress that is not tied to its request (mcp 1.25's servers)
         # is lost on some calls only.
-        runs = [
-            [item async for item in bench.call_tool_stream("progress", {"steps": 2})]
-            for _ in range(5)
-        ]
+        runs = []
+        for _ in range(5):
+            runs.append([item async for item in bench.call_tool_stream("progress", {"steps": 2})])
     assert {"add", "echo", "progress"} <= names
     assert result.to_text() == "42"
     for events in runs:
