@@ -117,3 +117,35 @@ def test_otlp_without_the_exporter_says_what_to_install(monkeypatch: pytest.Monk
         monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(ConfigurationError, match="pip install opentelemetry-exporter-otlp"):
         tracer_provider_for("otlp")
+
+
+def test_output_cut_off_by_a_pipe_ends_the_run_quietly() -> None:
+    # `retinue run ... | head -1`: the reader takes one line and closes the pipe.
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from retinue.cli import main; sys.exit(main())",
+            "run",
+            str(CODING_TEAM),
+            "--task",
+            TASK,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        first_line = process.stdout.readline()
+        process.stdout.close()
+        returncode = process.wait(timeout=60)
+        errors = process.stderr.read().decode()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert b"SCRIPTED" in first_line
+    # 141 = 128 + SIGPIPE, what a command killed by a closed pipe reports.
+    assert returncode == 141, errors
+    assert errors == ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -67,7 +68,25 @@ def run_command(args: argparse.Namespace) -> int:
     if args.max_turns is not None and args.max_turns < 1:
         raise ConfigurationError(f"--max-turns must be at least 1, got {args.max_turns}")
     with _tracing(args.trace):
-        return asyncio.run(_run(args))
+        try:
+            return asyncio.run(_run(args))
+        except BrokenPipeError:
+            # The reader went away (``retinue run ... | head``): the Console closed the
+            # run on its way out; end quietly, as a command killed by SIGPIPE would.
+            return _stdout_closed()
+
+
+#: the conventional exit status of a command whose output pipe was closed (128 + SIGPIPE)
+EXIT_BROKEN_PIPE = 141
+
+
+def _stdout_closed() -> int:
+    # Python flushes stdout once more at exit; pointed at the null device, that final
+    # flush cannot raise a second BrokenPipeError with its "Exception ignored" message.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 def uses_scripted_model(spec: Any) -> bool:

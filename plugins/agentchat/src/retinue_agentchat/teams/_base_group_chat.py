@@ -8,11 +8,18 @@ topic, its own messages) until the manager says stop.
 
 Without a ``runtime`` argument the team embeds an in-process runtime, started for
 each run and stopped when idle; with one, the caller starts and stops it.
+
+A caller that stops reading the stream early (``break``, an exception in its loop, a
+cancelled task, or a generator just dropped) ends the run: the run's token is
+cancelled, and the embedded runtime is stopped with its handlers cancelled, so no
+model call, tool or task keeps working for nobody.  The team is usable again at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -79,6 +86,23 @@ class TeamRunError(RetinueError, RuntimeError):
     team was asked to run twice at once.  The team stays usable afterwards."""
 
 
+class _Run:
+    """One call of ``run_stream``: whether it is ending, and when it has let go."""
+
+    def __init__(self) -> None:
+        self.stream: weakref.ref[AsyncGenerator[Any, None]] | None = None
+        self.token = CancellationToken()
+        self.released = asyncio.Event()
+
+    def ending(self) -> bool:
+        """Whether nobody reads this run any more, so a new run may wait for it to let go."""
+        # The weak reference dies before Python finalizes a dropped generator (its
+        # cleanup then runs in a task of its own); the token is cancelled as soon as the
+        # run is cancelled or its stream starts closing.
+        abandoned = self.stream is not None and self.stream() is None
+        return abandoned or self.token.is_cancelled()
+
+
 def participant_name(participant: Participant) -> str:
     """A participant's name (agents have one; teams used as participants must too)."""
     name: str = getattr(participant, "name", "")
@@ -129,7 +153,7 @@ class BaseGroupChat(Team, ABC):
         self._embedded = runtime is None
         self._runtime: AgentRuntime | None = runtime
         self._registered = False
-        self._running = False
+        self._active_run: _Run | None = None
         self._output: OutputChannel[OutputItem] | None = None
         self._group_topic_type = f"group_topic_{self._team_id}"
         self._output_topic_type = f"output_topic_{self._team_id}"
@@ -267,8 +291,19 @@ class BaseGroupChat(Team, ABC):
         runtime.start()
         try:
             yield runtime
-        finally:
-            await runtime.stop_when_idle()
+        except BaseException:
+            # The caller left (an error, a cancelled task, a closed stream): nobody waits
+            # for what still runs, so cancel it rather than let it finish.
+            await self._stop_embedded(runtime)
+            raise
+        await runtime.stop_when_idle()
+
+    @staticmethod
+    async def _stop_embedded(runtime: AgentRuntime) -> None:
+        from retinue.runtime import InProcessRuntime
+
+        assert isinstance(runtime, InProcessRuntime)  # the embedded runtime is always one
+        await runtime.stop(cancel_handlers=True)
 
     def _manager_id(self) -> AgentId:
         return AgentId(self._manager_type, self._team_id)
@@ -278,29 +313,42 @@ class BaseGroupChat(Team, ABC):
 
     # --- running ----------------------------------------------------------------
 
-    async def run_stream(
+    def run_stream(
         self,
         *,
         task: Task = None,
         cancellation_token: CancellationToken | None = None,
         output_task_messages: bool = True,
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
+        """Yield the run's messages and events, then its :class:`TaskResult`.
+
+        Leaving early (``break``, an exception, a cancelled task, or dropping the
+        generator) cancels the run and releases everything it started; the team keeps
+        the conversation so far and can run again straight away.
+        """
+        run = _Run()
+        stream = self._stream(run, task, cancellation_token, output_task_messages)
+        run.stream = weakref.ref(stream)
+        return stream
+
+    async def _stream(
+        self,
+        run: _Run,
+        task: Task,
+        cancellation_token: CancellationToken | None,
+        output_task_messages: bool,
+    ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
         messages = task_messages(task, "team", self._name)
-        if self._running:
-            raise TeamRunError(
-                f"team {self._name!r} is already running a task; wait for that run to finish "
-                "(or cancel it) before starting another"
-            )
-        self._running = True
+        await self._claim(run)
         # The run's own token: cancelled by the caller's, and when the caller stops
         # reading the stream early, so no participant keeps working for nobody.
-        token = CancellationToken()
+        token = run.token
         if cancellation_token is not None:
             cancellation_token.add_callback(token.cancel)
+        finished = False
         try:
-            self._output = OutputChannel(token, self._name)
+            output = self._output = OutputChannel(token, self._name)
             async with self._runtime_session() as runtime:
-                finished = False
                 try:
                     await runtime.send_message(
                         GroupChatStart(
@@ -311,7 +359,7 @@ class BaseGroupChat(Team, ABC):
                     )
                     collected: list[BaseAgentEvent | BaseChatMessage] = []
                     while True:
-                        item = await self._output.get()
+                        item = await output.get()
                         if isinstance(item, GroupChatTermination):
                             finished = True
                             break
@@ -319,7 +367,7 @@ class BaseGroupChat(Team, ABC):
                         if not isinstance(item, ModelClientStreamingChunkEvent):
                             collected.append(item)
                 finally:
-                    # Before the embedded runtime drains: stop whatever still runs.
+                    # Before the embedded runtime stops: stop whatever still runs.
                     if not finished:
                         token.cancel()
             if item.error is not None:
@@ -331,13 +379,48 @@ class BaseGroupChat(Team, ABC):
             yield TaskResult(messages=collected, stop_reason=stop_reason)
         finally:
             self._output = None
-            self._running = False
+            try:
+                if not finished and self._termination_condition is not None:
+                    # The manager never got to end this run; a condition half-way through
+                    # counting must not carry its count into the next run.
+                    await self._termination_condition.reset()
+            finally:
+                self._active_run = None
+                run.released.set()
+
+    async def _claim(self, run: _Run) -> None:
+        """Make ``run`` the team's run, once an abandoned earlier one has let go."""
+        await self._refuse_while_running("start another run")
+        self._active_run = run
+
+    async def _refuse_while_running(self, action: str) -> None:
+        """Raise while a run is being read; wait for an ending one to let go."""
+        if self._active_run is not None and not self._active_run.ending():
+            # A stream dropped unread (this team's, or the stream of an agent or team
+            # reading it) is closed by a task that Python schedules at once, and that
+            # task's first step cancels the run's token.  Let it take that step before
+            # deciding that someone still reads the run: created, then stepped.
+            for _ in range(2):
+                await asyncio.sleep(0)
+        while self._active_run is not None:
+            previous = self._active_run
+            if not previous.ending():
+                raise TeamRunError(
+                    f"team {self._name!r} is already running a task, so it cannot {action}; "
+                    "finish reading that run's stream (or cancel it, or close it with "
+                    "aclose()) first"
+                )
+            await previous.released.wait()
+
+    @property
+    def _running(self) -> bool:
+        return self._active_run is not None
 
     # --- control ----------------------------------------------------------------
 
     async def reset(self) -> None:
         """Clear the conversation, every participant, the condition and the turn count."""
-        self._refuse_while_running("reset")
+        await self._refuse_while_running("reset")
         async with self._runtime_session() as runtime:
             await self._send_to_participants(runtime, GroupChatReset())
             await runtime.send_message(GroupChatReset(), self._manager_id())
@@ -361,13 +444,6 @@ class BaseGroupChat(Team, ABC):
         for agent_id in self._participant_ids():
             await runtime.send_message(message, agent_id)
 
-    def _refuse_while_running(self, action: str) -> None:
-        if self._running:
-            raise TeamRunError(
-                f"cannot {action} team {self._name!r} while it is running; wait for the run "
-                "to finish or cancel it first"
-            )
-
     # --- state ------------------------------------------------------------------
 
     def _shape(self) -> dict[str, Any]:
@@ -375,7 +451,7 @@ class BaseGroupChat(Team, ABC):
 
     async def save_state(self) -> Mapping[str, Any]:
         """The conversation, each participant's state and the manager's, as JSON-ready data."""
-        self._refuse_while_running("save the state of")
+        await self._refuse_while_running("save its state")
         await self._register()
         runtime = self._get_runtime()
         manager_state = dict(await runtime.agent_save_state(self._manager_id()))
@@ -409,7 +485,7 @@ class BaseGroupChat(Team, ABC):
             StateError: the state is not one this team saved, is partial, corrupted or
                 of an unknown version; the team is unchanged.
         """
-        self._refuse_while_running("load state into")
+        await self._refuse_while_running("load a state")
         agent_states = self._checked_team_state(state)
         await self._register()
         runtime = self._get_runtime()

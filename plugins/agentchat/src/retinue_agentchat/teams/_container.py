@@ -84,11 +84,15 @@ class ParticipantContainer(RoutedAgent):
                 )
         except Exception as exc:
             logger.debug("participant %s failed", self._name, exc_info=True)
+            if token.is_cancelled():
+                return  # the run was cancelled or its reader left: nobody awaits this turn
             await self.publish_message(
                 GroupChatError.from_exception(self._name, exc, message.run_id),
                 self._group_topic,
                 cancellation_token=token,
             )
+            return
+        if token.is_cancelled():
             return
         await self.publish_message(reply, self._group_topic, cancellation_token=token)
 

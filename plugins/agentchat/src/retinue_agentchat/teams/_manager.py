@@ -150,9 +150,10 @@ class BaseGroupChatManager(RoutedAgent, ABC):
         token = ctx.cancellation_token
         try:
             if self._run_open:
-                # An abandoned run ends here as a failed one would have.
-                await self._end_run()
-            elif self._termination is not None and self._termination.terminated:
+                # The previous run was abandoned (its team reset the condition when the
+                # reader left; a condition set since, e.g. an external stop, stays set).
+                self._current_turn = 0
+            if self._termination is not None and self._termination.terminated:
                 await self._termination.reset()
             self._run_open = True
             await self.validate_group_state(message.messages)

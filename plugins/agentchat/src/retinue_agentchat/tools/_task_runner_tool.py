@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from typing import Annotated, Any
 
 from pydantic import BaseModel, field_validator
@@ -49,10 +50,14 @@ class _TaskRunnerTool(
     async def run_stream(
         self, args: TaskRunnerToolArgs, cancellation_token: CancellationToken
     ) -> AsyncGenerator[BaseAgentEvent | BaseChatMessage | TaskResult, None]:
-        async for item in self._task_runner.run_stream(
-            task=args.task, cancellation_token=cancellation_token, output_task_messages=False
-        ):
-            yield item
+        # Closed with this stream, so a caller that stops reading ends the inner run too.
+        async with aclosing(
+            self._task_runner.run_stream(
+                task=args.task, cancellation_token=cancellation_token, output_task_messages=False
+            )
+        ) as stream:
+            async for item in stream:
+                yield item
 
     def return_value_as_string(self, value: Any) -> str:
         """The last message, or ``"{source}: {text}"`` for every message not from the user."""

@@ -75,64 +75,69 @@ async def Console(
     def header(item: BaseAgentEvent | BaseChatMessage) -> str:
         return f"{bold}{'-' * 10} {type(item).__name__} ({item.source}) {'-' * 10}{reset}\n"
 
-    async for item in stream:
-        if isinstance(item, TaskResult):
-            final = item
-            if output_stats:
-                write(
-                    _summary(
-                        [
-                            f"Number of messages: {len(item.messages)}",
-                            f"Finish reason: {item.stop_reason}",
-                        ],
-                        total,
-                        time.perf_counter() - started,
+    items = aiter(stream)
+    try:
+        async for item in items:
+            if isinstance(item, TaskResult):
+                final = item
+                if output_stats:
+                    write(
+                        _summary(
+                            [
+                                f"Number of messages: {len(item.messages)}",
+                                f"Finish reason: {item.stop_reason}",
+                            ],
+                            total,
+                            time.perf_counter() - started,
+                        )
                     )
-                )
-            continue
-        if isinstance(item, Response):
-            final = item
-            if output_stats:
-                inner = len(item.inner_messages or [])
-                write(
-                    _summary(
-                        [f"Number of inner messages: {inner}"], total, time.perf_counter() - started
+                continue
+            if isinstance(item, Response):
+                final = item
+                if output_stats:
+                    inner = len(item.inner_messages or [])
+                    elapsed = time.perf_counter() - started
+                    write(_summary([f"Number of inner messages: {inner}"], total, elapsed))
+                continue
+            if isinstance(item, ModelClientStreamingChunkEvent):
+                if not streaming or item.full_message_id != streamed_id:
+                    if streaming:
+                        write("\n")
+                    write(header(item))
+                    streaming, streamed_id = True, item.full_message_id
+                    if streamed_id is None:
+                        unnamed_pending = True
+                    else:
+                        pending.add(streamed_id)
+                write(item.content)
+                continue
+            if streaming:
+                write("\n")
+                streaming = False
+            # The chunks already showed the text of the message they announced: the one with
+            # their full_message_id (events in between, like a ThoughtEvent, still print), or
+            # for chunks without an id, a chat message right after them.
+            if item.id in pending:
+                pending.discard(item.id)
+            elif unnamed_pending and isinstance(item, BaseChatMessage):
+                unnamed_pending = False
+            else:
+                unnamed_pending = False
+                write(header(item) + item.to_text() + "\n")
+            usage = item.models_usage
+            if usage is not None:
+                total = total + usage
+                if output_stats:
+                    write(
+                        f"[Prompt tokens: {usage.prompt_tokens}, "
+                        f"Completion tokens: {usage.completion_tokens}]\n"
                     )
-                )
-            continue
-        if isinstance(item, ModelClientStreamingChunkEvent):
-            if not streaming or item.full_message_id != streamed_id:
-                if streaming:
-                    write("\n")
-                write(header(item))
-                streaming, streamed_id = True, item.full_message_id
-                if streamed_id is None:
-                    unnamed_pending = True
-                else:
-                    pending.add(streamed_id)
-            write(item.content)
-            continue
-        if streaming:
-            write("\n")
-            streaming = False
-        # The chunks already showed the text of the message they announced: the one with
-        # their full_message_id (events in between, like a ThoughtEvent, still print), or
-        # for chunks without an id, a chat message right after them.
-        if item.id in pending:
-            pending.discard(item.id)
-        elif unnamed_pending and isinstance(item, BaseChatMessage):
-            unnamed_pending = False
-        else:
-            unnamed_pending = False
-            write(header(item) + item.to_text() + "\n")
-        usage = item.models_usage
-        if usage is not None:
-            total = total + usage
-            if output_stats:
-                write(
-                    f"[Prompt tokens: {usage.prompt_tokens}, "
-                    f"Completion tokens: {usage.completion_tokens}]\n"
-                )
+    finally:
+        # Printing failed (a closed pipe, an interrupted program): close the stream so
+        # the run behind it stops now instead of running on for nobody.
+        aclose = getattr(items, "aclose", None)
+        if aclose is not None:
+            await aclose()
     if final is None:
         raise ConfigurationError(
             "Console got a stream that ended without a TaskResult or Response; pass "
