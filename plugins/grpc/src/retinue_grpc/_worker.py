@@ -91,6 +91,8 @@ class _Pending:
 
     future: asyncio.Future[pb.RpcResponse]
     chain: tuple[HandlerFrame, ...]
+    # The agent the request went to (None for the runtime's own calls).
+    target: AgentId | None = None
 
 
 class _Connection:
@@ -504,7 +506,9 @@ class GrpcWorkerAgentRuntime(InProcessRuntime):
         chain_tokens = tuple(request.metadata.get(_wire.CALL_CHAIN, "").split())
         token = CancellationToken()
         self._serving[request_id] = token
-        chain_reset = handler_chain.set(self._local_chain(chain_tokens))
+        chain_reset = handler_chain.set(
+            self._local_chain(chain_tokens) or self._crossed_chain(recipient, sender)
+        )
         wire_reset = _wire_chain.set(chain_tokens)
         try:
             result = await super().send_message(
@@ -541,6 +545,23 @@ class GrpcWorkerAgentRuntime(InProcessRuntime):
                 pending = self._pending.get(token[len(prefix) :])
                 if pending is not None:
                     return pending.chain
+        return ()
+
+    def _crossed_chain(
+        self, recipient: AgentId, sender: AgentId | None
+    ) -> tuple[HandlerFrame, ...]:
+        # A crossed chain split across workers: a handler of the recipient awaits a send
+        # to the very agent whose handler now awaits this request.  Each worker's
+        # wait-for graph sees only its own half of that cycle, so the edge is read off
+        # the wire: the request's sender is the target of the recipient's pending send.
+        # Handing the kernel that send's chain runs the request nested, as in process.
+        if sender is None:
+            return ()
+        for pending in self._pending.values():
+            if pending.target == sender and any(
+                frame.active and frame.agent_id == recipient for frame in pending.chain
+            ):
+                return pending.chain
         return ()
 
     async def _serve_event(self, message: pb.Message) -> None:
@@ -597,7 +618,7 @@ class GrpcWorkerAgentRuntime(InProcessRuntime):
         if sender is not None:
             request.source.CopyFrom(pb.AgentId(type=sender.type, key=sender.key))
         future: asyncio.Future[pb.RpcResponse] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = _Pending(future, handler_chain.get())
+        self._pending[request_id] = _Pending(future, handler_chain.get(), recipient)
         try:
             await self._write(pb.Message(request=request))
             token.link_future(future)
