@@ -45,13 +45,27 @@ class CancellationToken:
         """Whether :meth:`cancel` has been called."""
         return self._cancelled
 
-    def add_callback(self, callback: Callable[[], object]) -> None:
-        """Run ``callback`` on cancellation (at once if already cancelled)."""
+    def add_callback(self, callback: Callable[[], object]) -> Callable[[], None]:
+        """Run ``callback`` on cancellation (at once if already cancelled).
+
+        Returns a function that detaches ``callback`` again: call it when the work the
+        callback stops has ended, so a long-lived token (one per application, passed to
+        every run) does not collect a callback per run.
+        """
         with self._lock:
             if not self._cancelled:
                 self._append(callback)
-                return
+                return lambda: self._detach(callback)
         callback()
+        return _nothing
+
+    def _detach(self, callback: Callable[[], object]) -> None:
+        with self._lock:
+            # Identity, not equality: two bound methods of one object compare equal.
+            for index, registered in enumerate(self._callbacks):
+                if registered is callback:
+                    del self._callbacks[index]
+                    return
 
     def link_future(self, future: asyncio.Future[Any]) -> asyncio.Future[Any]:
         """Cancel ``future`` when this token is cancelled; returns ``future``.
@@ -80,6 +94,10 @@ class CancellationToken:
 
 
 _PRUNE_MIN = 64
+
+
+def _nothing() -> None:
+    """The detach function of a callback that already ran."""
 
 
 class _FutureCanceller:

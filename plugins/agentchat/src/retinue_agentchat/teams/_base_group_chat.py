@@ -343,8 +343,10 @@ class BaseGroupChat(Team, ABC):
         # The run's own token: cancelled by the caller's, and when the caller stops
         # reading the stream early, so no participant keeps working for nobody.
         token = run.token
-        if cancellation_token is not None:
-            cancellation_token.add_callback(token.cancel)
+        # Detached when the run ends: the caller's token may serve many runs.
+        detach = (
+            None if cancellation_token is None else cancellation_token.add_callback(token.cancel)
+        )
         finished = False
         try:
             output = self._output = OutputChannel(token, self._name)
@@ -379,6 +381,8 @@ class BaseGroupChat(Team, ABC):
             yield TaskResult(messages=collected, stop_reason=stop_reason)
         finally:
             self._output = None
+            if detach is not None:
+                detach()
             try:
                 if not finished and self._termination_condition is not None:
                     # The manager never got to end this run; a condition half-way through
