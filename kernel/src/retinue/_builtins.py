@@ -25,13 +25,13 @@ _MODEL_CONTEXTS = {
 def retinue_register_termination_conditions(register: Register) -> None:
     register(
         "or",
-        "retinue.chat._combinators:OrTerminationCondition",
+        "retinue.chat._termination:OrTerminationCondition",
         aliases=[f"{_AGENTCHAT_BASE}.OrTerminationCondition", "OrTerminationCondition"],
         description="Stops when any of its conditions stops (a | b)",
     )
     register(
         "and",
-        "retinue.chat._combinators:AndTerminationCondition",
+        "retinue.chat._termination:AndTerminationCondition",
         aliases=[f"{_AGENTCHAT_BASE}.AndTerminationCondition", "AndTerminationCondition"],
         description="Stops when all of its conditions have stopped (a & b)",
     )

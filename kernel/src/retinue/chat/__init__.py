@@ -4,7 +4,6 @@ Implementations (preset agents, teams, conditions, the Console) live in the
 ``retinue-agentchat`` plugin.
 """
 
-from ._combinators import AndTerminationCondition, OrTerminationCondition
 from ._context import (
     ChatCompletionContext,
     Memory,
@@ -52,6 +51,7 @@ from ._model_contexts import (
     TokenLimitedChatCompletionContext,
     UnboundedChatCompletionContext,
 )
+from ._termination import AndTerminationCondition, OrTerminationCondition
 
 __all__ = [
     "AndTerminationCondition",

@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from .._errors import ConfigurationError, RetinueError
 from ..cancellation import CancellationToken
 from ..components import Component
-from ._messages import BaseAgentEvent, BaseChatMessage, StopMessage
+from ._messages import BaseAgentEvent, BaseChatMessage
+from ._termination import TerminationCondition
 
 __all__ = [
     "ChatAgent",
@@ -166,40 +167,3 @@ class Team(TaskRunner, Component[Any], ABC):
 
     @abstractmethod
     async def load_state(self, state: Mapping[str, Any]) -> None: ...
-
-
-class TerminationCondition(Component[Any], ABC):
-    """Decides when a run stops, looking at the messages since the last check.
-
-    Combine with ``|`` (stop when either fires) and ``&`` (stop when both have fired).
-    Once it has fired, call :meth:`reset` before using it again.
-    """
-
-    component_kind = "termination"
-
-    @property
-    @abstractmethod
-    def terminated(self) -> bool: ...
-
-    @abstractmethod
-    async def __call__(
-        self, messages: Sequence[BaseAgentEvent | BaseChatMessage]
-    ) -> StopMessage | None:
-        """Check new messages; return a :class:`StopMessage` when the run should stop.
-
-        Raises:
-            TerminatedError: when called again after firing without a reset.
-        """
-
-    @abstractmethod
-    async def reset(self) -> None: ...
-
-    def __or__(self, other: TerminationCondition) -> TerminationCondition:
-        from ._combinators import OrTerminationCondition
-
-        return OrTerminationCondition(self, other)
-
-    def __and__(self, other: TerminationCondition) -> TerminationCondition:
-        from ._combinators import AndTerminationCondition
-
-        return AndTerminationCondition(self, other)

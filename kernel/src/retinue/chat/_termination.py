@@ -1,18 +1,54 @@
-"""``|`` and ``&`` of termination conditions."""
+"""The termination-condition contract and its ``|`` and ``&`` combinations.
+
+The contract builds its combinations and they derive from it, so both live here.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
 from .._errors import TerminatedError
-from ..components import ComponentModel, load_nested
-from ._contracts import TerminationCondition
+from ..components import Component, ComponentModel, load_nested
 from ._messages import BaseAgentEvent, BaseChatMessage, StopMessage
 
-__all__ = ["AndTerminationCondition", "OrTerminationCondition"]
+__all__ = ["AndTerminationCondition", "OrTerminationCondition", "TerminationCondition"]
+
+
+class TerminationCondition(Component[Any], ABC):
+    """Decides when a run stops, looking at the messages since the last check.
+
+    Combine with ``|`` (stop when either fires) and ``&`` (stop when both have fired).
+    Once it has fired, call :meth:`reset` before using it again.
+    """
+
+    component_kind = "termination"
+
+    @property
+    @abstractmethod
+    def terminated(self) -> bool: ...
+
+    @abstractmethod
+    async def __call__(
+        self, messages: Sequence[BaseAgentEvent | BaseChatMessage]
+    ) -> StopMessage | None:
+        """Check new messages; return a :class:`StopMessage` when the run should stop.
+
+        Raises:
+            TerminatedError: when called again after firing without a reset.
+        """
+
+    @abstractmethod
+    async def reset(self) -> None: ...
+
+    def __or__(self, other: TerminationCondition) -> TerminationCondition:
+        return OrTerminationCondition(self, other)
+
+    def __and__(self, other: TerminationCondition) -> TerminationCondition:
+        return AndTerminationCondition(self, other)
 
 
 class _CombinedConfig(BaseModel):

@@ -2,8 +2,8 @@
 
 from ._agent import Agent, BaseAgent, MessageContext
 from ._closure import ClosureAgent, ClosureContext
-from ._context import current_agent_id
-from ._ids import AgentId, AgentMetadata, AgentType, DefaultTopicId, TopicId
+from ._context import DefaultTopicId, current_agent_id
+from ._ids import AgentId, AgentMetadata, AgentType, TopicId
 from ._inprocess import InProcessRuntime, InProcessRuntimeConfig, SingleThreadedAgentRuntime
 from ._intervention import DROP, DefaultInterventionHandler, DropMessage, InterventionHandler
 from ._routed import RoutedAgent, event, message_handler, rpc

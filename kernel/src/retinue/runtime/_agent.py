@@ -1,4 +1,8 @@
-"""The agent contract the runtime delivers to, and the base class most agents derive from."""
+"""``BaseAgent``, the base class most agents derive from.
+
+``Agent`` and ``MessageContext`` are defined with ``AgentRuntime`` (``_runtime``) and
+handed on from here.
+"""
 
 from __future__ import annotations
 
@@ -7,62 +11,19 @@ import contextlib
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, final, runtime_checkable
+from typing import Any, ClassVar, TypeVar, final
 
 from .._errors import ConfigurationError
 from ..cancellation import CancellationToken
 from ._context import instantiation_context
 from ._ids import AgentId, AgentMetadata, AgentType, TopicId
+from ._runtime import Agent, AgentRuntime, MessageContext
 from ._serialization import try_get_known_serializers_for_type
 from ._subscriptions import TypePrefixSubscription, TypeSubscription
-
-if TYPE_CHECKING:
-    from ._runtime import AgentRuntime
 
 __all__ = ["Agent", "BaseAgent", "MessageContext"]
 
 AgentT = TypeVar("AgentT", bound="BaseAgent")
-
-
-@dataclass(slots=True)
-class MessageContext:
-    """What a handler knows about the message it is handling (treat it as read-only).
-
-    Attributes:
-        sender: the sending agent, or ``None`` when sent from outside any agent.
-        topic_id: the topic for published messages, ``None`` for direct sends.
-        is_rpc: whether the sender awaits a reply (``send_message``).
-        cancellation_token: cancelled when the sender gives up; pass it on to long calls.
-        message_id: a per-message id, unique within the runtime.
-    """
-
-    sender: AgentId | None
-    topic_id: TopicId | None
-    is_rpc: bool
-    cancellation_token: CancellationToken
-    message_id: str
-
-
-@runtime_checkable
-class Agent(Protocol):
-    """What the runtime needs from an agent."""
-
-    @property
-    def id(self) -> AgentId: ...
-
-    @property
-    def metadata(self) -> AgentMetadata: ...
-
-    async def bind_id_and_runtime(self, id: AgentId, runtime: AgentRuntime) -> None: ...
-
-    async def on_message(self, message: Any, ctx: MessageContext) -> Any: ...
-
-    async def save_state(self) -> Mapping[str, Any]: ...
-
-    async def load_state(self, state: Mapping[str, Any]) -> None: ...
-
-    async def close(self) -> None: ...
 
 
 class BaseAgent(ABC):

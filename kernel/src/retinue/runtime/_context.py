@@ -1,37 +1,22 @@
-"""Context variables the runtime sets while agents are created and handlers run."""
+"""Context variables the runtime sets while agents are created and handlers run, and
+``DefaultTopicId``, which reads them.
+"""
 
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ._agent import MessageContext
-    from ._ids import AgentId
-    from ._mailbox import Mailbox
+from ._ids import AgentId, TopicId
+from ._mailbox import HandlerFrame
 
-__all__ = ["HandlerFrame", "current_agent_id", "handler_chain", "instantiation_context"]
-
-
-class HandlerFrame:
-    """One agent handler that is running (and possibly awaiting) in the current call chain.
-
-    ``active`` turns false when the handler returns, so a task that was spawned inside
-    the handler and outlives it is no longer treated as part of the chain.  ``waits``
-    lists the mailboxes this handler, or a handler it awaits further down its chain,
-    is queued on: the edges of the runtime's wait-for graph (see
-    ``MailboxScheduler._closes_cycle``).  ``ctx`` is the context of the message being
-    handled, so ``stop`` can reach the handler's cancellation token.
-    """
-
-    __slots__ = ("active", "agent_id", "ctx", "waits")
-
-    def __init__(self, agent_id: AgentId, ctx: MessageContext) -> None:
-        self.agent_id = agent_id
-        self.ctx = ctx
-        self.active = True
-        # A tuple, rebuilt on change: waits are rare, and an empty tuple costs no allocation.
-        self.waits: tuple[Mailbox, ...] = ()
+__all__ = [
+    "DefaultTopicId",
+    "HandlerFrame",
+    "current_agent_id",
+    "handler_chain",
+    "instantiation_context",
+]
 
 
 # The handlers awaiting each other along the current RPC chain, outermost first.
@@ -54,3 +39,19 @@ def current_agent_id() -> AgentId | None:
 def chain_contains(chain: tuple[HandlerFrame, ...], agent_id: AgentId) -> bool:
     """Whether ``agent_id`` has a handler awaiting further up this chain."""
     return any(frame.active and frame.agent_id == agent_id for frame in chain)
+
+
+class DefaultTopicId(TopicId):
+    """A topic whose ``source`` defaults to the key of the agent handling the current message.
+
+    Outside a handler the source is ``"default"``.  Equal to the plain ``TopicId``
+    with the same type and source.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, type: str = "default", source: str | None = None) -> None:
+        if source is None:
+            current = current_agent_id()
+            source = current.key if current is not None else "default"
+        super().__init__(type, source)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .._errors import ConfigurationError
 
-__all__ = ["AgentId", "AgentMetadata", "AgentType", "DefaultTopicId", "TopicId"]
+__all__ = ["AgentId", "AgentMetadata", "AgentType", "TopicId"]
 
 _AGENT_TYPE_RE = re.compile(r"^[\w\-\.]+\Z")
 _TOPIC_TYPE_RE = re.compile(r"^[\w\-\.\:\=]+\Z")
@@ -131,24 +131,6 @@ class TopicId:
 
     def __reduce__(self) -> tuple[builtins.type[TopicId], tuple[str, str]]:
         return (TopicId, (self._type, self._source))
-
-
-class DefaultTopicId(TopicId):
-    """A topic whose ``source`` defaults to the key of the agent handling the current message.
-
-    Outside a handler the source is ``"default"``.  Equal to the plain ``TopicId``
-    with the same type and source.
-    """
-
-    __slots__ = ()
-
-    def __init__(self, type: str = "default", source: str | None = None) -> None:
-        if source is None:
-            from ._context import current_agent_id
-
-            current = current_agent_id()
-            source = current.key if current is not None else "default"
-        super().__init__(type, source)
 
 
 @dataclass(frozen=True, slots=True)

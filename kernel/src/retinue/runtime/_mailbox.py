@@ -1,4 +1,4 @@
-"""The in-process runtime's per-agent mailbox, what waits in it, and the run states.
+"""The in-process runtime's per-agent mailbox, what waits in it, who holds it, and the run states.
 
 Plain data shared by every layer of :class:`~retinue.runtime.InProcessRuntime`: the
 directory creates one :class:`Mailbox` per agent, delivery puts :class:`Envelope` s in
@@ -16,11 +16,20 @@ if TYPE_CHECKING:
 
     from opentelemetry.context import Context
 
-    from ._agent import MessageContext
-    from ._context import HandlerFrame
     from ._ids import AgentId
+    from ._runtime import MessageContext
 
-__all__ = ["CLOSED", "NEW", "RUNNING", "STATE_NAMES", "STOPPED", "STOPPING", "Envelope", "Mailbox"]
+__all__ = [
+    "CLOSED",
+    "NEW",
+    "RUNNING",
+    "STATE_NAMES",
+    "STOPPED",
+    "STOPPING",
+    "Envelope",
+    "HandlerFrame",
+    "Mailbox",
+]
 
 # Run states, ordered: everything above RUNNING refuses new messages.
 NEW, RUNNING, STOPPING, STOPPED, CLOSED = range(5)
@@ -31,6 +40,27 @@ STATE_NAMES = {
     STOPPED: "stopped",
     CLOSED: "closed",
 }
+
+
+class HandlerFrame:
+    """One agent handler that is running (and possibly awaiting) in the current call chain.
+
+    ``active`` turns false when the handler returns, so a task that was spawned inside
+    the handler and outlives it is no longer treated as part of the chain.  ``waits``
+    lists the mailboxes this handler, or a handler it awaits further down its chain,
+    is queued on: the edges of the runtime's wait-for graph (see
+    ``MailboxScheduler._closes_cycle``).  ``ctx`` is the context of the message being
+    handled, so ``stop`` can reach the handler's cancellation token.
+    """
+
+    __slots__ = ("active", "agent_id", "ctx", "waits")
+
+    def __init__(self, agent_id: AgentId, ctx: MessageContext) -> None:
+        self.agent_id = agent_id
+        self.ctx = ctx
+        self.active = True
+        # A tuple, rebuilt on change: waits are rare, and an empty tuple costs no allocation.
+        self.waits: tuple[Mailbox, ...] = ()
 
 
 class Envelope:

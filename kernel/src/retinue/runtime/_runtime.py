@@ -1,18 +1,64 @@
-"""The ``AgentRuntime`` contract: every runtime (in-process, gRPC, ...) implements it."""
+"""The runtime contract: ``AgentRuntime`` (every runtime implements it), the ``Agent`` it
+delivers to and the ``MessageContext`` each handler gets.
+
+The three refer to each other, so they live together: kept in separate modules they
+would import each other.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ..cancellation import CancellationToken
-from ._agent import Agent
 from ._ids import AgentId, AgentMetadata, AgentType, TopicId
 from ._serialization import MessageSerializer
 from ._subscriptions import Subscription
 
-__all__ = ["AgentRuntime"]
+__all__ = ["Agent", "AgentRuntime", "MessageContext"]
+
+
+@dataclass(slots=True)
+class MessageContext:
+    """What a handler knows about the message it is handling (treat it as read-only).
+
+    Attributes:
+        sender: the sending agent, or ``None`` when sent from outside any agent.
+        topic_id: the topic for published messages, ``None`` for direct sends.
+        is_rpc: whether the sender awaits a reply (``send_message``).
+        cancellation_token: cancelled when the sender gives up; pass it on to long calls.
+        message_id: a per-message id, unique within the runtime.
+    """
+
+    sender: AgentId | None
+    topic_id: TopicId | None
+    is_rpc: bool
+    cancellation_token: CancellationToken
+    message_id: str
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """What the runtime needs from an agent."""
+
+    @property
+    def id(self) -> AgentId: ...
+
+    @property
+    def metadata(self) -> AgentMetadata: ...
+
+    async def bind_id_and_runtime(self, id: AgentId, runtime: AgentRuntime) -> None: ...
+
+    async def on_message(self, message: Any, ctx: MessageContext) -> Any: ...
+
+    async def save_state(self) -> Mapping[str, Any]: ...
+
+    async def load_state(self, state: Mapping[str, Any]) -> None: ...
+
+    async def close(self) -> None: ...
+
 
 AgentT = TypeVar("AgentT", bound=Agent)
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from .._errors import CancelledError, ConfigurationError, RetinueError, ToolError, bounded_repr
 from ..cancellation import CancellationToken
 from ..components import ComponentModel, load_nested
-from ..models import Image
+from ..models._types import Image
 from ._base import Tool, ToolSchema
 from ._base_tool import BaseStreamTool, validate_tool_name
 from ._cancellable import cancel_requests, own_cancellation_error, raised_by_itself

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ..cancellation import CancellationToken
 from ..components import Component
-from ..models import Image
+from ..models._types import Image
 from ._base import ToolSchema
 
 __all__ = ["ImageResultContent", "StreamWorkbench", "TextResultContent", "ToolResult", "Workbench"]
