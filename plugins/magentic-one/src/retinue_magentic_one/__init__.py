@@ -18,11 +18,17 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "LedgerError": "._ledger",
         "ProgressLedger": "._ledger",
+        "MagenticOne": "._magentic_one",
         "MagenticOneGroupChat": "._team",
+        "choose_code_executor": "._magentic_one",
     },
 )
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._ledger import LedgerError as LedgerError, ProgressLedger as ProgressLedger
+    from ._magentic_one import (
+        MagenticOne as MagenticOne,
+        choose_code_executor as choose_code_executor,
+    )
     from ._team import MagenticOneGroupChat as MagenticOneGroupChat

@@ -7,6 +7,8 @@ imported on first use.
 
 from __future__ import annotations
 
+from typing import Any
+
 from retinue import hookimpl
 from retinue.hookspecs import Register
 
@@ -43,3 +45,10 @@ def retinue_register_agents(register: Register) -> None:
             aliases=[f"autogen_ext.agents.{autogen_module}.{cls}", cls],
             description=description,
         )
+
+
+@hookimpl
+def retinue_register_commands(subparsers: Any) -> None:
+    from retinue_magentic_one._cli import add_m1_command
+
+    add_m1_command(subparsers)
