@@ -130,3 +130,22 @@ def test_specs_name_code_and_load_only_from_allowed_modules() -> None:
         sys.path.remove(str(Path(__file__).parent))
     with pytest.raises(RetinueError, match="reference="):
         LangChainToolAdapter(add).dump_component()
+
+
+def test_a_spec_in_autogen_shape_loads_through_the_alias() -> None:
+    # AutoGen 0.7.5 cannot dump its adapter, so such specs are written by hand.
+    spec = {
+        "provider": "autogen_ext.tools.langchain.LangChainToolAdapter",
+        "component_type": "tool",
+        "version": 1,
+        "component_version": 1,
+        "config": {"tool": "lc_tools:multiply"},
+    }
+    sys.path.insert(0, str(Path(__file__).parent))
+    try:
+        with pytest.raises(RetinueError, match="allow_imports"):
+            load_component(spec)
+        loaded = load_component(spec, allow_imports=["lc_tools"])
+    finally:
+        sys.path.remove(str(Path(__file__).parent))
+    assert isinstance(loaded, LangChainToolAdapter) and loaded.name == "multiply"
