@@ -52,6 +52,8 @@ __all__ = ["McpWorkbench", "McpWorkbenchConfig", "UserInputFunc"]
 
 logger = logging.getLogger(__name__)
 
+ProgressCallback = Callable[[float, float | None, str | None], Awaitable[None]]
+
 UserInputFunc = Callable[
     [str], "str | Mapping[str, Any] | Awaitable[str | Mapping[str, Any] | None] | None"
 ]
@@ -165,6 +167,9 @@ class McpWorkbench(StreamWorkbench):
         self._lock = asyncio.Lock()
         # server tools in wire form, by the name shown to the model; None = list again
         self._tools: dict[str, dict[str, Any]] | None = None
+        # each listed tool's argument validator, built on its first call (None: the
+        # server's schema is broken, the server judges the arguments)
+        self._validators: dict[str, Any] = {}
 
     # --- lifecycle ----------------------------------------------------------------
 
@@ -336,6 +341,7 @@ class McpWorkbench(StreamWorkbench):
         if self._filter is not None:
             listed = [tool for tool in listed if tool.get("name") in self._filter]
         tools = {self._shown(tool): tool for tool in listed}
+        self._validators = {}
         self._tools = tools
         return tools
 
@@ -400,11 +406,9 @@ class McpWorkbench(StreamWorkbench):
             retinue.CancelledError: ``cancellation_token`` was cancelled (the server is
                 sent ``notifications/cancelled``).
         """
-        result: Any = _NOTHING
-        async for item in self.call_tool_stream(name, arguments, cancellation_token, call_id):
-            result = item
-        assert isinstance(result, ToolResult)
-        return result
+        # No progress callback: the SDK then asks for no progress, and the call needs
+        # none of the streaming machinery.
+        return await self._call(name, arguments, cancellation_token or CancellationToken(), None)
 
     async def call_tool_stream(
         self,
@@ -446,7 +450,7 @@ class McpWorkbench(StreamWorkbench):
         name: str,
         arguments: Mapping[str, Any] | None,
         token: CancellationToken,
-        on_progress: Callable[[float, float | None, str | None], Awaitable[None]],
+        on_progress: ProgressCallback | None,
     ) -> ToolResult:
         try:
             tools = await self._listing()
@@ -462,7 +466,11 @@ class McpWorkbench(StreamWorkbench):
                 f"Error: tool {bounded_repr(name)} not found on the MCP server; available "
                 f"tools: {', '.join(sorted(tools)) or '(none)'}",
             )
-        problem = _check_arguments(name, tool.get("inputSchema") or {}, arguments)
+        validator = self._validators.get(name, _NOTHING)
+        if validator is _NOTHING:
+            validator = _argument_validator(tool.get("inputSchema") or {})
+            self._validators[name] = validator
+        problem = _check_arguments(name, validator, arguments)
         if problem is not None:
             return _error(name, problem)
         try:
@@ -480,7 +488,7 @@ class McpWorkbench(StreamWorkbench):
         server_name: str,
         arguments: dict[str, Any],
         token: CancellationToken,
-        on_progress: Callable[[float, float | None, str | None], Awaitable[None]],
+        on_progress: ProgressCallback | None,
     ) -> ToolResult:
         request_ids: list[Any] = []
 
@@ -664,23 +672,28 @@ def _elicited(reply: Any, properties: Mapping[str, Any]) -> dict[str, Any] | Non
     return None
 
 
-def _check_arguments(
-    name: str, schema: Mapping[str, Any], arguments: Mapping[str, Any] | None
-) -> str | None:
+def _argument_validator(schema: Mapping[str, Any]) -> Any:
+    """A validator for a tool's input schema, or None when the schema itself is broken."""
+    import jsonschema
+
+    validator_class = jsonschema.validators.validator_for(schema, jsonschema.Draft202012Validator)
+    try:
+        validator_class.check_schema(schema)
+    except jsonschema.SchemaError:
+        return None  # the server's own schema is broken: let the server judge the call
+    return validator_class(schema)
+
+
+def _check_arguments(name: str, validator: Any, arguments: Mapping[str, Any] | None) -> str | None:
     """A message the model can act on when ``arguments`` do not match the tool's schema."""
     if arguments is not None and not isinstance(arguments, Mapping):
         return (
             f"Error: invalid arguments for tool {name!r}: expected a JSON object of named "
             f"arguments, got {type(arguments).__name__}"
         )
-    import jsonschema
-
-    validator_class = jsonschema.validators.validator_for(schema, jsonschema.Draft202012Validator)
-    try:
-        validator = validator_class(schema)
-        errors = sorted(validator.iter_errors(dict(arguments or {})), key=lambda e: list(e.path))
-    except jsonschema.SchemaError:
-        return None  # the server's own schema is broken: let the server judge the call
+    if validator is None:
+        return None
+    errors = sorted(validator.iter_errors(dict(arguments or {})), key=lambda e: list(e.path))
     if not errors:
         return None
     problems = []
