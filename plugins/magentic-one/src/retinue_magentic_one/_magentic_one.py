@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from retinue import RetinueError
+from retinue import RetinueError, bounded_text
 from retinue.code import CodeExecutor
 from retinue.models import ChatCompletionClient
 from retinue_agentchat.agents import CodeExecutorAgent, UserProxyAgent
@@ -50,14 +50,17 @@ async def choose_code_executor(
         try:
             await asyncio.wait_for(docker.start(), _DOCKER_START_TIMEOUT)
         except (RetinueError, OSError, asyncio.TimeoutError) as exc:
-            reason = f"the Docker engine did not answer ({type(exc).__name__}: {exc})"
+            reason = (
+                f"Docker's executor did not start ({type(exc).__name__}: "
+                f"{bounded_text(str(exc), 300)})"
+            )
         else:
             return docker, None
     local = retinue.create("code_executor", "local", work_dir=work_dir)
     warning = (
         f"{reason}; code runs on this machine without isolation, in "
         f"{Path(work_dir or '.').name or 'the current directory'}. Install retinue-docker "
-        "and start Docker to sandbox it."
+        "with a running Docker engine and image to sandbox it."
     )
     return local, warning
 
