@@ -32,7 +32,7 @@ from retinue.runtime import (
     default_subscription,
     message_handler,
 )
-from retinue.testing import ScriptedChatCompletionClient
+from retinue.testing import ScriptedChatCompletionClient, ScriptExhaustedError
 from retinue.tools import FunctionTool
 
 SECRET = "sk-never-in-a-span-4242"
@@ -265,12 +265,12 @@ async def test_a_stream_closed_early_closes_the_provider_stream_and_is_no_error(
 
 async def test_failed_model_call_sets_error_type(exporter: InMemorySpanExporter) -> None:
     client = ScriptedChatCompletionClient([])
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ScriptExhaustedError):
         await client.create([UserMessage(content="hi", source="u")])
     chat = by_name(exporter.get_finished_spans(), "chat scripted")
     assert chat.status.status_code is StatusCode.ERROR
     assert chat.attributes is not None
-    assert chat.attributes["error.type"] == type(caught.value).__qualname__
+    assert chat.attributes["error.type"] == "ScriptExhaustedError"
 
 
 class OverridingClient(ScriptedChatCompletionClient):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from pydantic import BaseModel
-from retinue import CancellationToken
+from retinue import CancellationToken, CancelledError
 from retinue.chat import (
     HandoffMessage,
     ListMemory,
@@ -404,7 +404,7 @@ async def test_cancellation_stops_the_model_call(stream: bool) -> None:
         "helper", ScriptedChatCompletionClient(["never"]), model_client_stream=stream
     )
 
-    with pytest.raises(Exception, match="cancelled"):
+    with pytest.raises(CancelledError, match="cancelled"):
         await agent.run(task="hi", cancellation_token=token)
 
 

@@ -10,7 +10,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from retinue import ComponentError, load_component
+from retinue import ComponentError, ModelAuthenticationError, load_component
 from retinue.models import (
     AssistantMessage,
     FunctionCall,
@@ -162,7 +162,7 @@ async def test_calls_emit_chat_spans_with_token_counts(
     client = make_client()
     await client.create([UserMessage(content="x")])
     [item async for item in client.create_stream([UserMessage(content="x")])]
-    with pytest.raises(Exception, match="credentials"):
+    with pytest.raises(ModelAuthenticationError, match="credentials"):
         await client.create([UserMessage(content="x")])
     chat = [s for s in spans.get_finished_spans() if s.name.startswith("chat")]
     assert [s.name for s in chat] == ["chat claude-sonnet-5"] * 3

@@ -17,7 +17,7 @@ from retinue import (
 )
 from retinue.models import CreateResult, FunctionCall, SystemMessage, UserMessage
 from retinue.testing import isolated_registry
-from retinue_gemini import GEMINI_BASE_URL, GeminiChatCompletionClient
+from retinue_gemini import GeminiChatCompletionClient
 from retinue_gemini.testing import GeminiWireServer, gemini_error, gemini_stream_with_tool_calls
 from retinue_openai.testing import OpenAIWireServer, chat_completion, chat_completion_stream
 
@@ -143,7 +143,10 @@ def test_known_models_and_default_endpoint(monkeypatch: pytest.MonkeyPatch) -> N
     )
     spec = client.dump_component()
     assert spec.provider == "gemini"
-    assert spec.config["base_url"] == GEMINI_BASE_URL
+    # Google's documented OpenAI-compatible endpoint, written out: not the constant itself.
+    assert spec.config["base_url"] == "https://generativelanguage.googleapis.com/v1beta/openai/"
+    # ...and the SDK the client builds sends its requests there.
+    assert str(client._make_sdk_client().base_url) == spec.config["base_url"]
     assert spec.config["api_key"] == {"env": "GEMINI_API_KEY"}
 
 
