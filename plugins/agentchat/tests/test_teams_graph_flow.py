@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Sequence
 
 import pytest
-from retinue import ComponentError, ConfigurationError
-from retinue.chat import TaskResult
+from retinue import CancellationToken, ComponentError, ConfigurationError
+from retinue.chat import BaseChatMessage, Response, TaskResult
 from retinue.testing import ScriptedChatAgent, TeamConformance
 from retinue_agentchat.conditions import MaxMessageTermination
 from retinue_agentchat.teams import DiGraphBuilder, GraphFlow
@@ -45,21 +47,47 @@ async def test_conditional_edges_pick_the_branch_by_reply_text() -> None:
     assert sources(result) == ["user", "judge", "ship"]
 
 
+class RendezvousAgent(ScriptedChatAgent):
+    """Answers only once every agent of its rendezvous has started its turn.
+
+    Run one at a time, the first of them would wait for ever: so a run that ends shows
+    the branches really ran at once.
+    """
+
+    def __init__(self, name: str, replies: list[str], arrivals: dict[str, asyncio.Event]) -> None:
+        super().__init__(name, replies)
+        self._arrivals = arrivals
+        arrivals[name] = asyncio.Event()
+
+    async def on_messages(
+        self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
+    ) -> Response:
+        self._arrivals[self.name].set()
+        await asyncio.gather(*(arrived.wait() for arrived in self._arrivals.values()))
+        return await super().on_messages(messages, cancellation_token)
+
+
 async def test_fan_out_runs_in_parallel_and_the_join_waits_for_all() -> None:
+    arrivals: dict[str, asyncio.Event] = {}
     start = ScriptedChatAgent("start", ["split"])
-    left = ScriptedChatAgent("left", ["L"], delay=0.05)
-    right = ScriptedChatAgent("right", ["R"])
+    # Unequal branches: the long one ends a turn after the short one, so a join that
+    # started on its first parent would speak beside "long_2" instead of after it.
+    long_1 = RendezvousAgent("long_1", ["L1"], arrivals)
+    long_2 = ScriptedChatAgent("long_2", ["L2"])
+    short = RendezvousAgent("short", ["S"], arrivals)
     join = ScriptedChatAgent("join", ["merged"])
     builder = DiGraphBuilder()
-    for node in (start, left, right, join):
+    for node in (start, long_1, long_2, short, join):
         builder.add_node(node)
-    builder.add_edge(start, left).add_edge(start, right).add_edge(left, join).add_edge(right, join)
-    result = await flow(builder).run(task="go")
+    builder.add_edge(start, long_1).add_edge(long_1, long_2).add_edge(long_2, join)
+    builder.add_edge(start, short).add_edge(short, join)
+    result = await asyncio.wait_for(flow(builder).run(task="go"), timeout=30)
     assert sources(result)[:2] == ["user", "start"]
-    assert sorted(sources(result)[2:4]) == ["left", "right"]
-    assert sources(result)[4:] == ["join"]
-    # The join saw both branches' replies.
-    assert {"L", "R"} <= {m.to_text() for m in join.received}
+    assert set(sources(result)[2:4]) == {"long_1", "short"}
+    assert sources(result)[4:] == ["long_2", "join"]
+    assert join.turns == 1
+    # The join saw the last message of each branch before it spoke.
+    assert {"L2", "S"} <= {m.to_text() for m in join.received}
 
 
 async def test_any_activation_starts_the_join_on_the_first_branch() -> None:
