@@ -33,7 +33,8 @@ AUTOGEN_ENV = BENCH / ".envs" / "autogen"
 AUTOGEN_REQUIREMENTS = (
     "autogen-core==0.7.5",
     "autogen-agentchat==0.7.5",
-    "autogen-ext==0.7.5",
+    # [docker]: the Docker code executor benchmark runs AutoGen's executor too.
+    "autogen-ext[docker]==0.7.5",
     "opentelemetry-sdk",
 )
 
@@ -55,6 +56,7 @@ TARGETS = {
     "runtime_publish": ("retinue/autogen", 15.0, "at least"),
     "tracing_overhead": ("retinue slowdown", 1.15, "at most"),
     "grpc_send": ("retinue/autogen", 3.0, "at least"),
+    "docker_executor": ("retinue/autogen", 2.0, "at least"),
 }
 
 

@@ -1,13 +1,16 @@
 """Per-block time of a Docker code executor on the same image, in one run.
 
+    uv run python bench/docker_executor.py --framework all       # all three side by side
     uv run python bench/docker_executor.py --framework retinue   # also times a bare exec_run
     bench/.envs/autogen/bin/python bench/docker_executor.py --framework autogen
 
 Each run starts one executor (one container) and times ``print(1)`` blocks one after
 another: the median of ``-n`` blocks after a warm-up. ``--framework retinue`` also times
 ``container.exec_run(["python3", "-c", "print(1)"])`` on a container of the same image,
-the floor any exec-per-block executor sits on. Needs a running engine and the image
-(``bash scripts/setup-docker.sh``); AutoGen's executor needs ``docker`` in its venv.
+what an exec-per-block executor cannot go below. ``--framework all`` runs that, then
+AutoGen's executor in ``bench/.envs/autogen`` (created by ``compare.py``'s AutoGen
+environment, with ``autogen-ext[docker]==0.7.5``), and prints the ratios beside the
+targets. Needs a running engine and the image (``bash scripts/setup-docker.sh``).
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 
 BENCH_FRAMEWORKS = ("retinue", "autogen")
+TARGET_OVER_BARE = 1.2
+TARGET_OVER_AUTOGEN = 2.0
 BASE_IMAGE = "retinue-python:bookworm"
 # AutoGen runs blocks with `python`; the base image has `python3` only.
 IMAGE = "retinue-python:bench"
@@ -102,13 +108,41 @@ async def autogen(n: int) -> None:
     emit("docker_executor", "autogen", seconds, "s/block", n=n)
 
 
+def side_by_side(n: int) -> None:
+    """Bare exec_run and retinue here, AutoGen in its environment; ratios and targets."""
+    from compare import autogen_python
+
+    script = [__file__, "-n", str(n), "--framework"]
+    lines = []
+    for python, framework in ((sys.executable, "retinue"), (autogen_python(), "autogen")):
+        done = subprocess.run([str(python), *script, framework], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"the {framework} side failed:\n{done.stderr[-3000:]}")
+        lines += [line for line in done.stdout.splitlines() if line.startswith("{")]
+    for line in lines:
+        print(line)
+    seconds = {json.loads(line)["framework"]: json.loads(line)["value"] for line in lines}
+    over_bare = seconds["retinue"] / seconds["docker-sdk"]
+    over_autogen = seconds["autogen"] / seconds["retinue"]
+    print(
+        f"\nbare exec_run {seconds['docker-sdk']:.4f} s, retinue {seconds['retinue']:.4f} s, "
+        f"AutoGen 0.7.5 {seconds['autogen']:.4f} s per block\n"
+        f"retinue / bare exec_run: {over_bare:.2f}x (target at most {TARGET_OVER_BARE}x: "
+        f"{'met' if over_bare <= TARGET_OVER_BARE else 'not met'})\n"
+        f"AutoGen / retinue: {over_autogen:.2f}x (target at least {TARGET_OVER_AUTOGEN}x: "
+        f"{'met' if over_autogen >= TARGET_OVER_AUTOGEN else 'not met'})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--framework", choices=BENCH_FRAMEWORKS, default="retinue")
+    parser.add_argument("--framework", choices=(*BENCH_FRAMEWORKS, "all"), default="retinue")
     parser.add_argument("-n", type=int, default=40, help="blocks timed")
     args = parser.parse_args()
     ensure_image()
-    if args.framework == "retinue":
+    if args.framework == "all":
+        side_by_side(args.n)
+    elif args.framework == "retinue":
         bare(args.n)
         asyncio.run(retinue(args.n))
     else:

@@ -178,3 +178,53 @@ def test_autogen_spec_loads(tmp_path: Path) -> None:
     assert isinstance(executor, DockerCommandLineCodeExecutor)
     assert executor.image == "python:3-slim" and executor.timeout == 60
     assert executor.work_dir == tmp_path
+
+
+async def test_code_that_kills_the_supervisor_gets_a_result_and_a_new_container(
+    docker_image: str, tmp_path: Path
+) -> None:
+    # The block's parent is its run's supervisor, whose parent is the supervisor server.
+    kill_server = (
+        "import os, signal\n"
+        "stat = open(f'/proc/{os.getppid()}/stat').read()\n"
+        "os.kill(int(stat.rsplit(')', 1)[1].split()[1]), signal.SIGKILL)\n"
+        "import time\ntime.sleep(20)"
+    )
+    async with executor_for(docker_image, tmp_path, timeout=30) as executor:
+        await run(executor, "print('up')")
+        name = executor.container_name
+        killed = await run(executor, kill_server)
+        after = await run(executor, "print('still works')")
+        new_name = executor.container_name
+    assert killed.exit_code != 0 and "container stopped" in killed.output, killed
+    assert "still works" in after.output and new_name != name
+
+
+async def test_a_block_that_cannot_start_for_the_pids_limit_says_so(
+    docker_image: str, tmp_path: Path
+) -> None:
+    fill = (
+        "import subprocess, time\n"
+        "children = []\n"
+        "try:\n"
+        "    while True:\n"
+        "        children.append(subprocess.Popen(['sleep', '60']))\n"
+        "except OSError:\n"
+        "    open('/workspace/full', 'w').close()\n"
+        "time.sleep(60)\n"
+    )
+    async with executor_for(docker_image, tmp_path, pids_limit=24, timeout=20) as executor:
+        filling = asyncio.ensure_future(run(executor, fill))
+        for _ in range(300):
+            if (tmp_path / "full").exists() or filling.done():
+                break
+            await asyncio.sleep(0.1)
+        assert (tmp_path / "full").exists(), f"the pids limit was not reached: {filling}"
+        refused = await run(executor, "print('ran')")
+        filling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(filling, 60)
+        after = await run(executor, "print('still works')")
+    assert refused.exit_code == 1 and "could not start the code" in refused.output, refused
+    assert "pids_limit" in refused.output
+    assert "still works" in after.output, after

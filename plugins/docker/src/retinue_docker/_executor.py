@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 import os
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 from retinue import CancellationToken, CancelledError, ConfigurationError, bounded_text
 from retinue.code import (
-    CappedOutput,
     CodeBlock,
     CodeExecutor,
     CodeResult,
@@ -29,7 +27,8 @@ from retinue.code import (
     write_block_file,
 )
 
-from ._container import INIT, RUN_MARKER, STOPPER, supervisor_source
+from ._channel import Outcome, ServerChannel, ServerRun
+from ._container import INIT
 from ._engine import DockerEngineError, connect, ensure_image
 
 if TYPE_CHECKING:
@@ -49,8 +48,12 @@ DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024
 CONTAINER_WORK_DIR = "/workspace"
 # Seconds between SIGTERM and SIGKILL for a block's processes (inside the supervisor).
 KILL_GRACE_SECONDS = 2.0
-# How long the supervisor may take to stop the tree before the container is restarted.
-_STOP_MARGIN_SECONDS = 6.0
+# How long the supervisor may take beyond the grace period to stop the tree (it repeats
+# SIGKILL for up to 10 s against a fork bomb) before the container is restarted.
+_STOP_MARGIN_SECONDS = 12.0
+_RESTARTED = (
+    "The container was restarted to stop the code's processes: /tmp was lost, the work dir is kept"
+)
 _STOPPED = "Stopped: the executor was stopped while the code ran; its processes were stopped"
 _DEFAULT_USER_WHEN_ROOT = "1000:1000"
 
@@ -111,8 +114,9 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
     ``dockerfile`` or pulled when missing) and runs until :meth:`stop`. The work dir is
     bind-mounted at ``/workspace``; each block is written there (a first line
     ``# filename: x.py`` names the file; a name outside the work dir is an exit-code-1
-    result) and run with one ``exec``. Files persist between blocks; blocks run in order
-    and stop at the first failure.
+    result) and run by a supervisor server that starts with the container (one attached
+    ``exec`` for the container's life, so a block costs about its own program's start).
+    Files persist between blocks; blocks run in order and stop at the first failure.
 
     Locked down by default: no network (``network_mode="none"``), 1 CPU, 1 GB of memory,
     256 processes, a non-root user, a read-only root file system (``/tmp`` is a private
@@ -121,8 +125,9 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
     * **timeout**: a block running longer than ``timeout`` seconds has every process it
       started stopped (SIGTERM, then SIGKILL 2 s later, through a supervisor that is a
       child subreaper, so daemons that called ``setsid()`` go too); the result has exit
-      code 124. If the processes cannot be stopped from inside (a fork bomb filling the
-      pids limit), the container is restarted (``/tmp`` is lost, the work dir is kept).
+      code 124. The stopping needs no new process, so it works with the pids limit full
+      (a fork bomb); if the supervisor still does not report within 14 s, the container
+      is restarted (``/tmp`` is lost, the work dir is kept).
     * **output cap**: output beyond ``max_output_bytes`` is dropped with a marker.
     * **functions**: callables (or source strings) written to ``<functions_module>.py``
       in the work dir, importable by every block (``from functions import f``).
@@ -205,6 +210,7 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
         self._functions = list(functions)
         self._client: docker.DockerClient | None = None
         self._container: Container | None = None
+        self._channel: ServerChannel | None = None
         self._stop_container: weakref.finalize[Any, Any] | None = None
         self._temp_work_dir: Path | None = None
         self._remove_temp_work_dir: weakref.finalize[Any, Any] | None = None
@@ -317,6 +323,17 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
         self._container = container
         if config.stop_container:
             self._stop_container = weakref.finalize(self, _stop_quietly, container)
+        try:
+            self._prepare(client, container, user)
+        except BaseException:
+            self._forget_container()
+            raise
+
+    def _prepare(self, client: docker.DockerClient, container: Container, user: str) -> None:
+        """Run ``init_command`` and start the supervisor server in a new container."""
+        import docker
+
+        config = self._config
         if config.init_command:
             exit_code, output = container.exec_run(
                 ["sh", "-c", config.init_command], user=user, workdir=CONTAINER_WORK_DIR
@@ -327,6 +344,15 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
                     f"init_command failed with exit code {exit_code}: "
                     f"{bounded_text(text, 600)}; fix init_command"
                 )
+        try:
+            self._channel = ServerChannel.open(
+                client, container, user, CONTAINER_WORK_DIR, KILL_GRACE_SECONDS
+            )
+        except docker.errors.DockerException as exc:
+            raise DockerEngineError(
+                f"the engine could not start the supervisor in container {container.name!r}: "
+                f"{bounded_text(str(exc), 400)}; check that the image has python3"
+            ) from None
 
     def _user(self, work_dir: Path) -> str:
         if self._config.user is not None:
@@ -369,6 +395,9 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
         if runs:
             await asyncio.wait(runs)
         async with self._start_lock:
+            if self._channel is not None:
+                self._channel.close()
+                self._channel = None
             if self._stop_container is not None:
                 await asyncio.to_thread(self._stop_container)
             self._stop_container = None
@@ -462,117 +491,80 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
         return exit_code, output, container_path
 
     async def _exec(self, program: str, container_path: str) -> tuple[int, str, bool]:
-        """Run one file under the supervisor; ``(exit code, output, timed out)``."""
-        import docker
-
-        container = self._container
-        client = self._client
-        if container is None or client is None:  # stop() ran meanwhile
+        """Run one file through the container's supervisor server; ``(exit code, output,
+        timed out)``."""
+        channel = self._channel
+        if channel is None or self._container is None:  # stop() ran meanwhile
             return 1, _STOPPED, False
-        run_id = uuid.uuid4().hex
-        argv = ["python3", "-I", "-S", "-c", supervisor_source(), f"{KILL_GRACE_SECONDS}", "0"]
-        capture = CappedOutput(self._config.max_output_bytes)
+        run = await channel.run(
+            [program, container_path], self.timeout, self._config.max_output_bytes
+        )
+        # The server stops the code at the timeout itself; this is the backstop for a
+        # server that cannot (the container froze), which then has the container replaced.
+        backstop = self.timeout + KILL_GRACE_SECONDS + _STOP_MARGIN_SECONDS
+        stuck = False
         try:
-            exec_id = await asyncio.to_thread(
-                client.api.exec_create,
-                container.id,
-                [*argv, program, container_path],
-                environment={RUN_MARKER: run_id},
-                workdir=CONTAINER_WORK_DIR,
-                user=self._exec_user,
-            )
-            stream = await asyncio.to_thread(client.api.exec_start, exec_id["Id"], stream=True)
-        except docker.errors.DockerException as exc:
-            return 1, await self._container_trouble(exc), False
-        loop = asyncio.get_running_loop()
-        drain = loop.run_in_executor(None, _drain, stream, capture)
-        timed_out = False
-        try:
-            done, _ = await asyncio.wait({drain}, timeout=self.timeout)
-            timed_out = not done
+            done, _ = await asyncio.wait({run.done}, timeout=backstop)
+            stuck = not done
         finally:
-            if not drain.done():
-                await uninterruptible(self._stop_run(run_id, drain, stream))
-        try:
-            info = await asyncio.to_thread(client.api.exec_inspect, exec_id["Id"])
-        except docker.errors.DockerException as exc:
-            return 1, capture.text() + await self._container_trouble(exc), timed_out
-        exit_code = info.get("ExitCode")
-        # A killed exec (no code, or a signal's) may mean the container itself died.
-        if (exit_code is None or exit_code >= 128) and not await asyncio.to_thread(
-            self._container_running
-        ):
-            return 1, capture.text() + await self._container_trouble(None), timed_out
-        return (int(exit_code) if exit_code is not None else 1), capture.text(), timed_out
+            if not run.done.done():
+                await uninterruptible(self._stop_run(channel, run))
+        outcome = run.done.result() if run.done.done() else Outcome(lost=True)
+        output = run.capture.text()
+        if stuck:
+            if outcome.lost:
+                output += f"\n{_RESTARTED}"
+            return 1, output, True
+        if outcome.lost:
+            return 1, output + await self._container_trouble(channel), outcome.timed_out
+        if outcome.error is not None:
+            return 1, output + f"\nError: {outcome.error}; try again, or raise pids_limit", False
+        return outcome.exit_code, output, outcome.timed_out
 
-    async def _stop_run(self, run_id: str, drain: asyncio.Future[None], stream: Any) -> None:
-        """Have the supervisor stop the block's tree; restart the container if it cannot."""
-        stopped = await asyncio.to_thread(self._signal_supervisor, run_id)
-        if stopped:
-            done, _ = await asyncio.wait({drain}, timeout=KILL_GRACE_SECONDS + _STOP_MARGIN_SECONDS)
-            if done:
-                return
+    async def _stop_run(self, channel: ServerChannel, run: ServerRun) -> None:
+        """Have the server stop the run's tree; replace the container if it cannot."""
+        await channel.stop(run)
+        done, _ = await asyncio.wait({run.done}, timeout=KILL_GRACE_SECONDS + _STOP_MARGIN_SECONDS)
+        if done:
+            return
         logger.warning("the code's processes could not be stopped in the container; restarting it")
-        await asyncio.to_thread(self._replace_container)
-        _close(stream)
-        await asyncio.wait({drain}, timeout=_STOP_MARGIN_SECONDS)
-
-    def _signal_supervisor(self, run_id: str) -> bool:
-        import docker
-
-        container = self._container
-        if container is None:
-            return False
-        try:
-            exit_code, output = container.exec_run(
-                ["python3", "-I", "-S", "-c", STOPPER, run_id], user=self._exec_user
-            )
-        except docker.errors.DockerException as exc:  # e.g. the pids limit is full
-            logger.debug("could not exec the stopper: %s", exc)
-            return False
-        return exit_code == 0 and output.strip() not in (b"", b"0")
+        async with self._start_lock:
+            if self._channel is channel:
+                await asyncio.to_thread(self._replace_container)
 
     def _replace_container(self) -> None:
         """Kill the container (stopping everything in it) and start a fresh one."""
-        container = self._container
-        if container is not None:
-            _discard(container)
-            if self._stop_container is not None:
-                self._stop_container.detach()
-                self._stop_container = None
-        self._container = None
+        self._forget_container()
         try:
             self._start_container()
         except Exception as exc:
             logger.warning("could not start a new container: %s", exc)
 
-    def _container_running(self) -> bool:
-        import docker
-
-        container = self._container
-        if container is None:
-            return False
-        try:
-            container.reload()
-        except docker.errors.DockerException:
-            return False
-        return bool(container.status == "running")
-
-    async def _container_trouble(self, exc: BaseException | None) -> str:
-        """Say what happened to the container and forget it, so the next run starts a new one."""
-        running = await asyncio.to_thread(self._container_running)
-        if running and exc is not None:
-            return f"\nError: the engine refused to run the code: {bounded_text(str(exc), 300)}"
-        async with self._start_lock:
-            if self._container is not None:
-                await asyncio.to_thread(_discard, self._container)
-            if self._stop_container is not None:
-                self._stop_container.detach()
-                self._stop_container = None
+    def _forget_container(self) -> None:
+        """Detach from the server and kill and remove the container, whatever ``auto_remove``
+        says; the next run starts a new one."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self._container is not None:
+            _discard(self._container)
             self._container = None
+        if self._stop_container is not None:
+            self._stop_container.detach()
+            self._stop_container = None
+
+    async def _container_trouble(self, channel: ServerChannel) -> str:
+        """Forget the container whose server went away, so the next run starts a new one."""
+        stderr = channel.server_stderr().strip()
+        if stderr:
+            logger.warning("the supervisor server in the container failed: %s", stderr)
+        async with self._start_lock:
+            if self._channel is channel:
+                await asyncio.to_thread(self._forget_container)
         return (
             "\nError: the container stopped while the code ran (it was killed, ran out of "
-            "memory, or the engine went away); a new container is started for the next run"
+            "memory, the engine went away, or the code killed the executor's supervisor); a "
+            "new container is started for the next run"
         )
 
     def _to_config(self) -> DockerCommandLineCodeExecutorConfig:
@@ -583,18 +575,6 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
         cls, config: DockerCommandLineCodeExecutorConfig
     ) -> DockerCommandLineCodeExecutor:
         return cls(**config.model_dump(exclude={"languages"}), languages=config.languages)
-
-
-def _drain(stream: Any, capture: CappedOutput) -> None:
-    # Read everything, not stopping at the cap, so the code never blocks on a full pipe.
-    with contextlib.suppress(Exception):  # the stream is closed under us on a restart
-        for chunk in stream:
-            capture.feed(chunk)
-
-
-def _close(stream: Any) -> None:
-    with contextlib.suppress(Exception):
-        stream.close()
 
 
 def _stop_quietly(container: Container) -> None:
