@@ -132,7 +132,7 @@ def test_unknown_name_lists_what_is_available_and_what_to_install() -> None:
         ("model_client", "gemini", "retinue-gemini"),
         ("model_client", "anthropic", "retinue-anthropic"),
         ("code_executor", "docker", "retinue-docker"),
-        ("code_executor", "aca", "retinue-azure"),
+        ("code_executor", "aca", "retinue-aca"),
         ("workbench", "mcp", "retinue-mcp"),
         ("runtime", "grpc", "retinue-grpc"),
         ("team", "magentic_one", "retinue-magentic-one"),
@@ -149,7 +149,9 @@ def test_first_party_names_say_which_distribution_to_install(
 
 def test_a_name_of_another_kind_is_pointed_out() -> None:
     registry = make_registry(ConditionsPlugin())
-    with pytest.raises(ProviderNotFoundError, match="'limit' is registered as a termination"):
+    with pytest.raises(
+        ProviderNotFoundError, match="'limit' is registered as kind termination, not tool"
+    ):
         registry.load("tool", "limit")
 
 

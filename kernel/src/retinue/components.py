@@ -33,10 +33,13 @@ schema (a pydantic model) and implementing ``_to_config`` and ``_from_config``::
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
 import sys
+import types
+import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -44,7 +47,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticSerializationError
 from typing_extensions import Self
 
@@ -65,6 +78,7 @@ __all__ = [
     "load_nested",
     "parse_spec",
     "require_trusted_code",
+    "validate_config",
 ]
 
 
@@ -89,11 +103,18 @@ TRUST_CODE_ENV = "RETINUE_TRUST_CODE_SPECS"
 """Set to ``1`` to trust every spec that carries code (e.g. a ``FunctionTool``'s source)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _LoadOptions:
     registry: Any
     trust_code: bool
     allow_imports: tuple[str, ...]
+    # Where the spec being built sits in the file ("" for the root, else e.g.
+    # "config.participants[1]"), and its validated config once known: nested loads
+    # find their spec in it by identity, so every message names the place in the file.
+    path: str = ""
+    config: Any = None
+    what: str = ""  # the provider and class being built, for messages
+    ignored: frozenset[str] = frozenset()  # config keys the class accepts and ignores
 
 
 # Set while a spec loads, so components that load nested specs (teams, combined
@@ -151,7 +172,7 @@ def import_reference(path: str, what: str) -> Any:
 
 @contextmanager
 def _load_options(
-    registry: Any, trust_code: bool | None, allow_imports: Sequence[str] | None
+    registry: Any, trust_code: bool | None, allow_imports: Sequence[str] | None, path: str = ""
 ) -> Iterator[_LoadOptions]:
     outer = _LOAD_OPTIONS.get()
     if registry is None:
@@ -164,12 +185,30 @@ def _load_options(
     if trust_code is None:
         trust_code = outer.trust_code if outer is not None else False
     allowed = (*(outer.allow_imports if outer is not None else ()), *(allow_imports or ()))
-    options = _LoadOptions(registry, trust_code, allowed)
+    options = _LoadOptions(registry, trust_code, allowed, path)
     token = _LOAD_OPTIONS.set(options)
     try:
         yield options
     finally:
         _LOAD_OPTIONS.reset(token)
+
+
+def _from_autogen_shape(data: Mapping[Any, Any]) -> dict[Any, Any]:
+    """AutoGen's spec keys as retinue's: ``component_type`` -> ``kind``, ``component_version``."""
+    data = dict(data)
+    autogen_type = data.pop("component_type", None)
+    if data.get("kind") is None and autogen_type is not None:
+        # Anything but a string is left for validation to refuse with the field's path.
+        data["kind"] = (
+            AUTOGEN_COMPONENT_TYPES.get(autogen_type, autogen_type)
+            if isinstance(autogen_type, str)
+            else autogen_type
+        )
+    autogen_version = data.pop("component_version", None)
+    if autogen_version is not None:
+        # AutoGen writes the config version there; its ``version`` is the spec format's.
+        data["version"] = autogen_version
+    return data
 
 
 class ComponentModel(BaseModel):
@@ -193,6 +232,22 @@ class ComponentModel(BaseModel):
     description: str | None = None
     config: dict[str, Any] = Field(default_factory=dict)
 
+    # Keys the spec had that a spec does not have (a typo such as ``confg``).  Kept
+    # rather than refused here, so loading refuses them with the spec's place in the file.
+    _unknown_keys: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read_autogen_keys(cls, data: Any, handler: Callable[[Any], Self]) -> Self:
+        unknown: tuple[str, ...] = ()
+        if isinstance(data, Mapping):
+            data = _from_autogen_shape(data)
+            unknown = tuple(key for key in data if key not in cls.model_fields)
+        model = handler(data)
+        if unknown:
+            model._unknown_keys = unknown
+        return model
+
     # Built or validated directly, a bad spec raises ComponentLoadError like load_component,
     # never pydantic's ValidationError (whose text and fields carry the raw input).
     def __init__(self, /, **data: Any) -> None:
@@ -215,16 +270,130 @@ class ComponentModel(BaseModel):
 _MESSAGE_LIMIT = 200
 
 
-def format_validation_error(error: ValidationError) -> str:
-    """Render a pydantic error as ``path.to.field: message`` lines, never echoing input values.
+def format_validation_error(error: ValidationError, at: str = "") -> str:
+    """Render a pydantic error as ``path.to[0].field: message`` lines, never echoing input values.
 
-    Each path part and message is bounded, so a huge key or message stays short.
+    ``at`` is the place of the validated value in its file (e.g. ``"config"``), put
+    before each path.  Each path part and message is bounded, so a huge key or
+    message stays short.
     """
     lines = []
     for item in error.errors(include_url=False, include_input=False, include_context=False):
-        path = ".".join(bounded_text(str(part), 40) for part in item["loc"]) or "<root>"
+        path = _spec_path(at, *item["loc"]) or "<root>"
         lines.append(f"  {path}: {bounded_text(item['msg'], _MESSAGE_LIMIT)}")
     return "\n".join(lines)
+
+
+def _spec_path(at: str, *loc: str | int) -> str:
+    """``at`` (a place already written as a path) followed by pydantic-style ``loc`` parts.
+
+    One style everywhere: keys joined by dots, list positions in brackets, so
+    ``_spec_path("config", "participants", 1, "config", "name")`` is
+    ``config.participants[1].config.name``.  Each key is bounded.
+    """
+    path = at
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            text = bounded_text(str(part), 40)
+            path = f"{path}.{text}" if path else text
+    return path
+
+
+def _field_keys(name: str, field: FieldInfo) -> list[str]:
+    """The keys a field is read from: its name and its aliases."""
+    keys = [name, *([field.alias] if field.alias else [])]
+    aliases = field.validation_alias
+    for choice in aliases.choices if isinstance(aliases, AliasChoices) else [aliases]:
+        if isinstance(choice, str):
+            keys.append(choice)
+        elif isinstance(choice, AliasPath) and isinstance(choice.path[0], str):
+            keys.append(choice.path[0])
+    return keys
+
+
+def _unknown_key_lines(unknown: Sequence[Any], accepted: Sequence[str], at: str) -> list[str]:
+    """One ``path: unknown key; ...`` line per key, naming the nearest accepted key."""
+    return [line for _, line in _unknown_keys(unknown, accepted, at)]
+
+
+def _unknown_keys(
+    unknown: Sequence[Any], accepted: Sequence[str], at: str
+) -> list[tuple[str, str]]:
+    found = []
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), accepted, n=1, cutoff=0.6)
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+        else:
+            listed = ", ".join(accepted[:20]) + (", ..." if len(accepted) > 20 else "")
+            hint = f"the accepted keys are: {listed or 'none'}"
+        path = _spec_path(at, str(key))
+        found.append((path, f"  {path}: unknown key; {hint}"))
+    return found
+
+
+def _unknown_config_keys(
+    model: type[BaseModel], data: Any, at: str, ignored: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """``(path, line)`` for every key of ``data`` that ``model`` (or one nested in it) lacks.
+
+    Pydantic ignores unknown keys by default, so a misspelled one (``system_mesage``)
+    would be dropped in silence; a model with ``extra="forbid"`` refuses it without
+    naming the key meant.  Models nested in ``model`` are checked too, through the
+    field annotations.  Left alone: models with ``extra="allow"``, nested component
+    specs (checked when they load) and the top-level keys in ``ignored``.
+    """
+    if isinstance(data, Mapping) and ignored:
+        data = {key: value for key, value in data.items() if key not in ignored}
+    return _unknown_in(model, data, at, 0)
+
+
+def _unknown_in(model: type[BaseModel], data: Any, at: str, depth: int) -> list[tuple[str, str]]:
+    if (
+        depth > MAX_SPEC_DEPTH
+        or not isinstance(data, Mapping)
+        or issubclass(model, ComponentModel)
+        or model.model_config.get("extra") == "allow"
+    ):
+        return []
+    fields = {
+        key: field for name, field in model.model_fields.items() for key in _field_keys(name, field)
+    }
+    found = _unknown_keys([key for key in data if key not in fields], list(fields), at)
+    for key, value in data.items():
+        if key in fields:
+            for place, nested, item in _nested_models(
+                fields[key].annotation, value, _spec_path(at, key)
+            ):
+                found += _unknown_in(nested, item, place, depth + 1)
+    return found
+
+
+def _nested_models(annotation: Any, value: Any, at: str) -> Iterator[tuple[str, Any, Any]]:
+    """``(place, model, data)`` for each pydantic model a field's ``value`` is read as.
+
+    Only when the annotation says which model without doubt: ``Model``, ``Model | None``,
+    ``list[Model]``, ``dict[str, Model]``; a union of several models is pydantic's choice.
+    """
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        yield from _nested_models(args[0], value, at)
+    elif origin is typing.Union or origin is types.UnionType:
+        options = [arg for arg in args if arg is not type(None)]
+        if len(options) == 1:
+            yield from _nested_models(options[0], value, at)
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield at, annotation, value
+    elif origin in (list, tuple, set, frozenset, Sequence) and args and isinstance(value, list):
+        if origin is not tuple or (len(args) == 2 and args[1] is Ellipsis):
+            for index, item in enumerate(value):
+                yield from _nested_models(args[0], item, _spec_path(at, index))
+    elif origin in (dict, Mapping) and len(args) == 2 and isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _nested_models(args[1], item, _spec_path(at, str(key)))
 
 
 #: specs nest a few levels (a team's agents' model clients' configs); far deeper is an error
@@ -283,9 +452,12 @@ def _guarded(action: Callable[[], T], data: Any = None) -> T:
 
 def _same_type_with(error: RetinueError, message: str) -> RetinueError:
     try:
-        return type(error)(message)
+        copy = type(error)(message)
     except Exception:  # an error class with a richer constructor: keep the family
-        return ComponentLoadError(message)
+        copy = ComponentLoadError(message)
+    if hasattr(error, "spec_path"):
+        copy.spec_path = error.spec_path  # type: ignore[attr-defined]
+    return copy
 
 
 def _too_deep(what: str) -> ComponentLoadError:
@@ -311,6 +483,10 @@ def _secret_strings(data: Any) -> list[str]:
                 found.add(value)
             found.update(match.group(0) for match in _CREDENTIAL.finditer(value))
         elif isinstance(value, Mapping) and set(value) != {"env"}:
+            # A key pasted in the wrong place is echoed as an unknown key: cut those too.
+            for key in value:
+                if isinstance(key, str):
+                    found.update(match.group(0) for match in _CREDENTIAL.finditer(key))
             # An {"env": NAME} reference names a variable; _resolve never shows a name
             # that could be the secret itself.
             for key, item in value.items():
@@ -359,6 +535,9 @@ class Component(Generic[ConfigT]):
     component_config_schema: ClassVar[type[BaseModel]]
     component_label: ClassVar[str | None] = None
     component_description: ClassVar[str | None] = None
+    component_ignored_keys: ClassVar[Mapping[str, str]] = {}
+    """Config keys accepted and ignored, each with the reason (AutoGen writes some that
+    retinue does not model).  Any other key the config schema lacks is refused."""
 
     def _to_config(self) -> ConfigT:
         """Return the config that recreates this object."""
@@ -470,34 +649,47 @@ def _parse_spec(spec: Any) -> ComponentModel:
         return spec
     data: Any = spec
     if isinstance(spec, Path) or (
-        isinstance(spec, str) and "\n" not in spec and spec.endswith((".json", ".yaml", ".yml"))
+        isinstance(spec, str)
+        and "\n" not in spec
+        and (spec.endswith((".json", ".yaml", ".yml")) or _exists(spec))
     ):
         path = Path(spec)
         source = f"component spec file {bounded_repr(str(path))}"
         data = _parse_text(_read_spec_file(path, source), source=source)
     elif isinstance(spec, str):
         data = _parse_text(spec, source="the component spec text")
-    if not isinstance(data, Mapping):
-        empty = " (it is empty)" if data is None else ""
+    if isinstance(data, str) and isinstance(spec, str) and "\n" not in spec.strip():
+        # One line that parsed as a plain word: most likely a path that was not found.
         raise ComponentLoadError(
-            f"{source} must be a mapping with 'provider' and 'config'{empty}, got "
-            f"{type(data).__name__}; write it like "
+            f"{source} is one word, not a spec; if it is the path of a spec file, no such "
+            "file exists: check the path (spec files end in .json, .yaml or .yml)"
+        )
+    if not isinstance(data, Mapping):
+        raise ComponentLoadError(
+            f"{source} {_holds(data)}, but a component spec is a mapping with "
+            "'provider' and 'config'; write it like "
             '{"provider": "openai", "kind": "model_client", "config": {...}}'
         )
     _check_shape(data, source)
-    data = dict(data)
-    if "kind" not in data and "component_type" in data:
-        autogen_type = data["component_type"]
-        # Anything but a string is left for validation to refuse with the field's path.
-        data["kind"] = (
-            AUTOGEN_COMPONENT_TYPES.get(autogen_type, autogen_type)
-            if isinstance(autogen_type, str)
-            else autogen_type
-        )
-    if data.get("component_version") is not None:
-        # AutoGen writes the config version there; its ``version`` is the spec format's.
-        data["version"] = data["component_version"]
     return ComponentModel.model_validate(data)
+
+
+def _exists(text: str) -> bool:
+    """Whether one line of text names an existing file or directory (so it is a path)."""
+    try:
+        return len(text) < 4096 and Path(text).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _holds(data: Any) -> str:
+    """What a spec that is not a mapping holds, as words (its values are never shown)."""
+    if data is None:
+        return "holds nothing (it is empty or only comments)"
+    if isinstance(data, list):
+        return f"is a list of {len(data)} item(s) (a YAML '- ' list or a JSON array)"
+    kinds = {str: "a single string", bool: "true or false", int: "a number", float: "a number"}
+    return f"is {kinds.get(type(data), f'a {type(data).__name__}')}"
 
 
 def _read_spec_file(path: Path, source: str) -> str:
@@ -610,17 +802,105 @@ def load_component(
             validation (the message names the field path) or builds the wrong type.
         SecretNotFoundError: a ``{"env": ...}`` secret is not set.
     """
-    model = parse_spec(spec)
+    return _load(spec, expected, registry, trust_code, allow_imports, None)
+
+
+def _load(
+    spec: ComponentModel | Mapping[str, Any] | str | Path,
+    expected: type[T] | None,
+    registry: Any,
+    trust_code: bool | None,
+    allow_imports: Sequence[str] | None,
+    at: str | None,
+) -> T:
+    path = _place_of(spec, at)
+    try:
+        model = parse_spec(spec)
+    except ComponentLoadError as exc:
+        raise _located(exc, path) from None
 
     def build() -> T:
-        with _load_options(registry, trust_code, allow_imports) as options:
+        with _load_options(registry, trust_code, allow_imports, path) as options:
             return _build(model, expected, options)
 
-    return _guarded(build, {"provider": model.provider, "kind": model.kind, "config": model.config})
+    data = {"provider": model.provider, "kind": model.kind, "config": model.config}
+    try:
+        return _guarded(build, data)
+    except RetinueError as exc:
+        raise _located(exc, path) from None
+
+
+def _place_of(spec: Any, at: str | None) -> str:
+    """Where ``spec`` sits in the file of the load it is nested in ("" at the root).
+
+    A component's ``_from_config`` loads a nested spec it got from its validated
+    config, so the spec is found there by identity; ``at`` (from :func:`load_nested`)
+    is the fallback for a spec made on the way.
+    """
+    outer = _LOAD_OPTIONS.get()
+    if outer is None:
+        return ""
+    config = _spec_path(outer.path, "config")
+    found = _find(outer.config, spec)
+    if found is not None:
+        return _spec_path(config, *found)
+    if at:
+        return _spec_path(config, *(int(p) if p.isdigit() else p for p in at.split(".")))
+    return config
+
+
+def _find(root: Any, target: Any) -> tuple[str | int, ...] | None:
+    """The place of ``target`` (by identity) in a validated config, without recursing."""
+    if root is None:
+        return None
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
+    seen = 0
+    while stack and seen < MAX_SPEC_VALUES:
+        value, place = stack.pop()
+        seen += 1
+        if value is target and place:
+            return place
+        if len(place) > MAX_SPEC_DEPTH or isinstance(value, ComponentModel):
+            continue
+        if isinstance(value, BaseModel):
+            stack.extend(
+                (getattr(value, name, None), (*place, field.alias or name))
+                for name, field in type(value).model_fields.items()
+            )
+        elif isinstance(value, Mapping):
+            stack.extend((item, (*place, str(key))) for key, item in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((item, (*place, index)) for index, item in enumerate(value))
+    return None
+
+
+def _located(error: RetinueError, path: str) -> RetinueError:
+    """``error`` starting with the place in the file of the spec it is about.
+
+    The innermost load that fails names its place; enclosing loads pass the error on.
+    """
+    if not path or hasattr(error, "spec_path"):
+        return error
+    return _placed(_same_type_with(error, f"{path}: {error}"), path)
+
+
+def _placed(error: RetinueError, path: str) -> RetinueError:
+    """Mark ``error`` as naming its place in the file already (its lines carry full paths)."""
+    error.spec_path = path  # type: ignore[attr-defined]
+    error.__cause__ = None
+    error.__suppress_context__ = True
+    return error
 
 
 def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOptions) -> T:
     provider = bounded_repr(model.provider)
+    if model._unknown_keys:
+        lines = _unknown_key_lines(
+            model._unknown_keys, list(ComponentModel.model_fields), options.path
+        )
+        raise _placed(
+            ComponentLoadError("invalid component spec:\n" + "\n".join(lines)), options.path
+        )
     if model.kind is not None and model.kind not in KINDS:
         raise ComponentLoadError(
             f"unknown component kind {bounded_repr(model.kind)} in spec for provider {provider}; "
@@ -641,6 +921,9 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
             "Component and cannot be built from a spec"
         )
     version = model.version or 1
+    at = _spec_path(options.path, "config")
+    options.what = f"{provider} ({target.__name__})"
+    options.ignored = frozenset(target.component_ignored_keys)
     try:
         if version < target.component_version:
             obj = target._from_config_past_version(model.config, version)
@@ -651,14 +934,7 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
                 "upgrade the plugin that provides it"
             )
         else:
-            try:
-                config = target.component_config_schema.model_validate(model.config)
-            except ValidationError as exc:
-                raise ComponentLoadError(
-                    f"invalid config for {provider} ({target.__name__}):\n"
-                    + format_validation_error(exc)
-                ) from None
-            obj = target._from_config(config)
+            obj = target._from_config(validate_config(target.component_config_schema, model.config))
     except RetinueError:
         raise
     except ValidationError as exc:
@@ -666,7 +942,7 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
         # echo the input values, which may include a secret in clear.
         raise ComponentLoadError(
             f"invalid config for {provider} ({target.__name__}, config version "
-            f"{version}):\n" + format_validation_error(exc)
+            f"{version}):\n" + format_validation_error(exc, at)
         ) from None
     except RecursionError:
         raise _too_deep(f"the config of {provider}") from None
@@ -683,13 +959,50 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
     return cast(T, obj)
 
 
+def validate_config(schema: type[ConfigT], config: Mapping[str, Any]) -> ConfigT:
+    """Validate the config of the spec being loaded against its ``schema``.
+
+    Unknown keys are refused with the nearest accepted name (pydantic alone would
+    drop a misspelled ``system_mesage`` in silence), and every problem names its
+    place in the file (``config.participants[1].config.name``).  The loader calls it;
+    a ``_from_config_past_version`` that migrates an old config calls it on the
+    migrated one.  Nested specs in the config are later found by their place.
+
+    Raises:
+        ComponentLoadError: one line per problem.
+    """
+    options = _LOAD_OPTIONS.get()
+    path = options.path if options is not None else ""
+    at = _spec_path(path, "config")
+    ignored = options.ignored if options is not None else frozenset()
+    unknown = _unknown_config_keys(schema, config, at, ignored)
+    problems = [line for _, line in unknown]
+    try:
+        validated = schema.model_validate(config)
+    except ValidationError as exc:
+        # A model that forbids extra keys refused them too: keep only our line, which
+        # names the key meant.
+        said = {path for path, _ in unknown}
+        problems[:0] = [
+            line
+            for line in format_validation_error(exc, at).splitlines()
+            if line.partition(": ")[0].strip() not in said
+        ]
+    if problems:
+        what = options.what if options is not None and options.what else schema.__name__
+        raise _placed(
+            ComponentLoadError(f"invalid config for {what}:\n" + "\n".join(problems)), path
+        )
+    if options is not None:
+        options.config = validated
+    return validated
+
+
 def load_nested(spec: ComponentModel | Mapping[str, Any], expected: type[T] | None, at: str) -> T:
     """Load a spec nested in another component's config (inside its ``_from_config``).
 
-    Uses the enclosing load's registry and trust, and prefixes errors with the nested
-    spec's place ``at`` (e.g. ``"tools.2"``), so a bad nested spec is easy to find.
+    Same as :func:`load_component` there, which finds the nested spec's place in the
+    enclosing config by itself; ``at`` (e.g. ``"tools.2"``) names the place when the
+    spec is not an object of that config.
     """
-    try:
-        return load_component(spec, expected)
-    except ComponentLoadError as exc:
-        raise type(exc)(f"in {bounded_text(at)}: {exc}") from None
+    return _load(spec, expected, None, None, None, at)

@@ -16,6 +16,7 @@ module: ``load(..., allow_imports=["mypkg.tools"])`` or
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import logging
@@ -34,6 +35,7 @@ from ._errors import (
     ProviderNotFoundError,
     bounded_repr,
 )
+from ._specifiers import normalize_name
 from .hookspecs import KINDS, PROVIDER_HOOKS
 from .plugins import PluginManager, PluginRecord, get_plugin_manager
 
@@ -57,7 +59,7 @@ FIRST_PARTY_PROVIDERS: dict[str, str] = {
     **dict.fromkeys(("anthropic", "AnthropicChatCompletionClient"), "retinue-anthropic"),
     **dict.fromkeys(("local", "LocalCommandLineCodeExecutor"), "retinue-local"),
     **dict.fromkeys(("docker", "DockerCommandLineCodeExecutor"), "retinue-docker"),
-    "aca": "retinue-azure",
+    **dict.fromkeys(("aca", "ACADynamicSessionsCodeExecutor"), "retinue-aca"),
     **dict.fromkeys(("mcp", "McpWorkbench"), "retinue-mcp"),
     "langchain": "retinue-langchain",
     "grpc": "retinue-grpc",
@@ -94,7 +96,7 @@ _FIRST_PARTY_PREFIXES: dict[str, str] = {
     "autogen_ext.models.anthropic.": "retinue-anthropic",
     "autogen_ext.code_executors.local.": "retinue-local",
     "autogen_ext.code_executors.docker.": "retinue-docker",
-    "autogen_ext.code_executors.azure.": "retinue-azure",
+    "autogen_ext.code_executors.azure.": "retinue-aca",
     "autogen_ext.tools.mcp.": "retinue-mcp",
     "autogen_ext.tools.langchain.": "retinue-langchain",
     "autogen_ext.runtimes.grpc.": "retinue-grpc",
@@ -102,6 +104,24 @@ _FIRST_PARTY_PREFIXES: dict[str, str] = {
     "autogen_agentchat.": "retinue-agentchat",
 }
 """AutoGen module prefixes -> the first-party distribution that registers their aliases."""
+
+_NOT_YET_PORTED: dict[str, str] = {
+    "autogen_ext.models.ollama.": (
+        "retinue has no Ollama client yet. Ollama serves an OpenAI-compatible API, so use "
+        "provider: openai with config {model: <the Ollama model>, base_url: "
+        "http://localhost:11434/v1, api_key: ollama, model_info: {...}} (retinue-openai)"
+    ),
+    "autogen_ext.models.azure.": (
+        "retinue has no Azure AI Inference client yet. For a model deployed on Azure "
+        "OpenAI, use provider: azure_openai (retinue-openai); a server with an "
+        "OpenAI-compatible API works with provider: openai and its base_url"
+    ),
+    "autogen_ext.models.llama_cpp.": (
+        "retinue has no llama.cpp client yet. llama.cpp's server speaks the OpenAI API, so "
+        "use provider: openai with base_url set to the server's /v1 address and model_info"
+    ),
+}
+"""AutoGen module prefixes no retinue distribution provides yet -> what works today."""
 
 _NAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _TARGET = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
@@ -325,24 +345,64 @@ class Registry:
     def _not_found_message(self, kind: str | None, name: str) -> str:
         what = f"{kind} provider" if kind else "provider of any kind"
         lines = [f"no {what} named {bounded_repr(name)} is registered."]
+        elsewhere = [k for k in KINDS if k != kind and (k, name) in self._claims]
+        if kind is not None and elsewhere:
+            # Installed, just under another kind: no install hint, the kind is the fix.
+            kinds = " and ".join(elsewhere)
+            lines.append(
+                f"{bounded_repr(name)} is registered as kind {kinds}, not {kind}: "
+                f"set kind: {elsewhere[0]} in its spec (or leave kind out)."
+            )
+            return " ".join(lines)
+        if not _DOTTED.match(name):  # a typo; a dotted path names a class, not a near miss
+            names = sorted({key for (k, key) in self._claims if kind is None or k == kind})
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            if close:
+                lines.append(f"Did you mean {close[0]!r}?")
         if kind is not None:
             lines.append(f"Available {kind} providers: {', '.join(self.names(kind)) or 'none'}.")
-            elsewhere = [k for k in KINDS if k != kind and (k, name) in self._claims]
-            if elsewhere:
-                lines.append(
-                    f"{bounded_repr(name)} is registered as a {' and '.join(elsewhere)} provider."
-                )
+        lines += self._where_to_get(name)
+        return " ".join(lines)
+
+    def _where_to_get(self, name: str) -> list[str]:
+        """Where a provider that no plugin registered can come from, if anywhere."""
+        for prefix, advice in _NOT_YET_PORTED.items():
+            if name.startswith(prefix):
+                return [advice + "."]
         distribution = _first_party_distribution(name)
         if distribution is not None:
-            lines.append(f"It is provided by {distribution}: pip install {distribution}")
-        elif _DOTTED.match(name) and len(_module_of(name)) <= ECHO_LIMIT:
-            lines.append(
+            record = next(
+                (
+                    record
+                    for record in self.plugin_manager.records
+                    if record.distribution and normalize_name(record.distribution) == distribution
+                ),
+                None,
+            )
+            if record is None:
+                return [f"It is provided by {distribution}: pip install {distribution}"]
+            if record.status != "ok":
+                return [
+                    f"It is provided by {distribution}, which is installed but did not load "
+                    f"({record.status}); run 'retinue plugins' to see why"
+                ]
+            return [
+                f"{distribution} {record.version or ''} is installed but does not register "
+                f"it; upgrade it: pip install --upgrade {distribution}"
+            ]
+        if name.startswith(("autogen_ext.", "autogen_agentchat.", "autogen_core.")):
+            return [
+                "retinue has no port of this AutoGen class yet; 'retinue components' lists "
+                "what the installed plugins provide."
+            ]
+        if _DOTTED.match(name) and len(_module_of(name)) <= ECHO_LIMIT:
+            return [
                 f"To import this dotted path although no plugin registered it, trust its "
                 f"module: set {ALLOWLIST_ENV}={_module_of(name)} (comma-separated module "
                 f"prefixes) or pass allow_imports=[{_module_of(name)!r}] to load_component or "
                 "Registry.load"
-            )
-        return " ".join(lines)
+            ]
+        return []
 
     def _import_target(self, info: ProviderInfo) -> Any:
         if not isinstance(info.target, str):

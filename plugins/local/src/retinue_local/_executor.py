@@ -91,6 +91,10 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
 
     component_provider = "local"
     component_config_schema = LocalCommandLineCodeExecutorConfig
+    component_ignored_keys = {
+        "functions_module": "AutoGen names the module of its executor functions; "
+        "retinue's executor takes no functions"
+    }
 
     def __init__(
         self,

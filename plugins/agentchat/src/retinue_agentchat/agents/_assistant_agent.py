@@ -27,7 +27,7 @@ from retinue.chat import (
     ToolCallRequestEvent,
     ToolCallSummaryMessage,
 )
-from retinue.components import ComponentModel, load_component
+from retinue.components import ComponentModel, load_component, validate_config
 from retinue.models import (
     AssistantMessage,
     ChatCompletionClient,
@@ -643,4 +643,4 @@ class AssistantAgent(ModelContextAgent):
         if version != 1:
             return super()._from_config_past_version(config, version)  # type: ignore[no-any-return]
         migrated = {key: value for key, value in config.items() if key != "workbench"}
-        return cls._from_config(AssistantAgentConfig.model_validate(migrated))
+        return cls._from_config(validate_config(AssistantAgentConfig, migrated))

@@ -222,6 +222,10 @@ class SelectorGroupChat(BaseGroupChat):
 
     component_provider = "selector"
     component_config_schema = SelectorGroupChatConfig
+    component_ignored_keys = {
+        "model_client_streaming": "AutoGen streams the selector's reply; the choice is "
+        "the same without streaming"
+    }
     manager_name = "SelectorGroupChatManager"
 
     def __init__(
