@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "StateTarget": "retinue._state",
     "load_all_or_nothing": "retinue._state",
     "Secret": "retinue._secrets",
+    "masked_secret_as_env": "retinue._secrets",
     "refuse_masked_secret": "retinue._secrets",
     "secret_from_env": "retinue._secrets",
     "secret_value": "retinue._secrets",
@@ -129,6 +130,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._secrets import (
         EnvSecret as EnvSecret,
         Secret as Secret,
+        masked_secret_as_env as masked_secret_as_env,
         refuse_masked_secret as refuse_masked_secret,
         secret_from_env as secret_from_env,
         secret_value as secret_value,
