@@ -215,7 +215,7 @@ def test_clear_secrets_are_never_written(registry: Any) -> None:
         greeter.dump_component()
 
 
-def test_missing_secret_variable_says_what_to_export(
+def test_an_unset_secret_variable_loads_and_dumps_and_fails_at_first_use(
     registry: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GREETER_KEY", raising=False)
@@ -224,8 +224,13 @@ def test_missing_secret_variable_says_what_to_export(
         "version": 2,
         "config": {"greeting": "x", "api_key": {"env": "GREETER_KEY"}},
     }
+    # Loaded, inspected and dumped without the variable: it is read on first use.
+    greeter = load_component(spec, registry=registry)
+    assert greeter.dump_component().config["api_key"] == {"env": "GREETER_KEY"}
     with pytest.raises(SecretNotFoundError, match="export GREETER_KEY"):
-        load_component(spec, registry=registry)
+        greeter.api_key.get_secret_value()
+    monkeypatch.setenv("GREETER_KEY", "from-the-environment")
+    assert greeter.api_key.get_secret_value() == "from-the-environment"
 
 
 def test_objects_that_are_not_components_cannot_be_dumped() -> None:
@@ -270,10 +275,19 @@ def test_errors_in_combined_termination_conditions_name_the_condition() -> None:
         load_component(spec, registry=isolated_registry())
 
 
-def test_a_masked_secret_is_refused_naming_the_variable_to_use() -> None:
-    from retinue import refuse_masked_secret
+def test_a_masked_secret_reads_as_a_reference_to_the_standard_variable() -> None:
+    from retinue import masked_secret_as_env, refuse_masked_secret
 
-    with pytest.raises(ComponentLoadError, match=r'\{"env": "OPENAI_API_KEY"\}'):
-        refuse_masked_secret("**********", "OPENAI_API_KEY")
-    assert refuse_masked_secret("sk-real", "OPENAI_API_KEY") == "sk-real"
-    assert refuse_masked_secret(None, "OPENAI_API_KEY") is None
+    assert masked_secret_as_env("**********", "OPENAI_API_KEY") == {"env": "OPENAI_API_KEY"}
+    assert masked_secret_as_env("sk-real", "OPENAI_API_KEY") == "sk-real"
+    assert masked_secret_as_env(None, "OPENAI_API_KEY") is None
+    with pytest.warns(DeprecationWarning, match="masked_secret_as_env"):
+        assert refuse_masked_secret("****", "X_KEY") == {"env": "X_KEY"}
+
+
+def test_a_masked_secret_without_a_standard_variable_is_refused(registry: Any) -> None:
+    # A mask where no variable is known (here a Secret field without one) would send
+    # asterisks as the secret: refused, saying what to write.
+    spec = {"provider": "greeter", "version": 2, "config": {"greeting": "x", "api_key": "****"}}
+    with pytest.raises(ComponentLoadError, match=r'\{"env": "VARIABLE_NAME"\}'):
+        load_component(spec, registry=registry)

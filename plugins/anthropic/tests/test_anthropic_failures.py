@@ -10,7 +10,6 @@ import pytest
 from retinue import (
     CancellationToken,
     CancelledError,
-    ComponentLoadError,
     ConfigurationError,
     ModelAuthenticationError,
     ModelConnectionError,
@@ -267,24 +266,28 @@ def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
     assert "'claude-sonnet-5'" in str(caught.value)
 
 
-def test_spec_with_a_missing_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_spec_with_a_missing_environment_variable_fails_at_first_create(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     spec = {
         "provider": "anthropic",
         "config": {"model": "claude-sonnet-5", "api_key": {"env": "ANTHROPIC_API_KEY"}},
     }
-    with pytest.raises(SecretNotFoundError, match="ANTHROPIC_API_KEY"):
-        load_component(spec, registry=isolated_registry(plugin))
+    client = load_component(spec, registry=isolated_registry(plugin))
+    assert client.dump_component().config["api_key"] == {"env": "ANTHROPIC_API_KEY"}
+    with pytest.raises(SecretNotFoundError, match="export ANTHROPIC_API_KEY"):
+        await client.create([UserMessage(content="hi", source="user")])
 
 
-def test_masked_autogen_key_is_refused() -> None:
+def test_masked_autogen_key_reads_as_the_standard_variable() -> None:
     spec = {
         "provider": "autogen_ext.models.anthropic.AnthropicChatCompletionClient",
         "component_type": "model",
         "config": {"model": "claude-sonnet-5", "api_key": "**********"},
     }
-    with pytest.raises(ComponentLoadError, match="masked placeholder"):
-        load_component(spec, registry=isolated_registry(plugin))
+    client = load_component(spec, registry=isolated_registry(plugin))
+    assert client.dump_component().config["api_key"] == {"env": "ANTHROPIC_API_KEY"}
 
 
 def test_unknown_non_claude_model_needs_model_info(monkeypatch: pytest.MonkeyPatch) -> None:

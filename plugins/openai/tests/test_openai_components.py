@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -9,7 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 import retinue_openai.plugin
-from retinue import ComponentError, ComponentLoadError, ConfigurationError, load_component
+from retinue import (
+    ComponentError,
+    ComponentLoadError,
+    ConfigurationError,
+    SecretNotFoundError,
+    load_component,
+)
 from retinue.models import ChatCompletionClient, UserMessage
 from retinue.registry import Registry
 from retinue.testing import isolated_registry
@@ -71,26 +78,46 @@ def test_autogen_spec_loads_through_its_alias(env_key: str, registry: Registry) 
         assert isinstance(load_component(spec, registry=registry), OpenAIChatCompletionClient)
 
 
-def test_autogen_masked_key_is_refused_with_what_to_write(registry: Registry) -> None:
+def test_autogen_masked_key_reads_as_the_standard_variable(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     spec = {
         "provider": "autogen_ext.models.openai.OpenAIChatCompletionClient",
         "component_type": "model",
         "config": {"model": "gpt-4o", "api_key": "**********"},
     }
-    with pytest.raises(ComponentLoadError, match=r'\{"env": "OPENAI_API_KEY"\}'):
-        load_component(spec, registry=registry)
+    client = load_component(spec, registry=registry)
+    assert client.dump_component().config["api_key"] == {"env": "OPENAI_API_KEY"}
 
 
-def test_spec_with_unset_key_variable_names_it(
+async def test_spec_with_unset_key_variable_loads_and_fails_at_first_create(
     monkeypatch: pytest.MonkeyPatch, registry: Registry
 ) -> None:
     monkeypatch.delenv("MY_OPENAI_KEY", raising=False)
-    spec = {
-        "provider": "openai",
-        "config": {"model": "gpt-4o", "api_key": {"env": "MY_OPENAI_KEY"}},
-    }
-    with pytest.raises(ComponentLoadError, match="MY_OPENAI_KEY"):
-        load_component(spec, registry=registry)
+    with OpenAIWireServer() as server:
+        spec = {
+            "provider": "openai",
+            "config": {
+                "model": "gpt-4o",
+                "api_key": {"env": "MY_OPENAI_KEY"},
+                "base_url": server.base_url,
+            },
+        }
+        client = load_component(spec, registry=registry)
+        assert client.dump_component().config["api_key"] == {"env": "MY_OPENAI_KEY"}
+        with pytest.raises(SecretNotFoundError, match="export MY_OPENAI_KEY"):
+            await client.create([UserMessage(content="hi", source="user")])
+        assert server.requests == []
+        # Set later, the variable is read when the client first needs it.
+        monkeypatch.setenv("MY_OPENAI_KEY", TEST_KEY)
+        server.enqueue(chat_completion("hello"))
+        result = await asyncio.wait_for(
+            client.create([UserMessage(content="hi", source="user")]), timeout=30
+        )
+        assert result.content == "hello"
+        assert server.requests[-1].headers["authorization"] == f"Bearer {TEST_KEY}"
+        await client.close()
 
 
 def test_spec_with_a_typo_names_the_field(env_key: str, registry: Registry) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -54,6 +55,14 @@ __all__ = [
 ]
 
 _MESSAGE_TYPES: dict[str, type[BaseMessage]] = {}
+
+# Parametrized structured-message classes by the name of their content class, with that
+# class, so a saved one loads with its content class (None: two content classes share
+# the name, and the name alone cannot tell which).
+_STRUCTURED_BY_CONTENT: dict[str, tuple[type[BaseModel], type[BaseMessage]] | None] = {}
+# AutoGen writes a structured message's type as "StructuredMessage[ContentClassName]"
+# (a qualified name for a class defined inside a function: the last part names it).
+_AUTOGEN_STRUCTURED_TYPE = re.compile(r"StructuredMessage\[(?:[^\[\]]{0,200}\.)?(\w{1,100})\]")
 
 
 def _now() -> datetime:
@@ -111,7 +120,10 @@ class BaseMessage(BaseModel):
         field = cls.model_fields.get("type")
         default = field.default if field is not None else None
         parametrized = cls.__pydantic_generic_metadata__.get("origin") is not None
-        if parametrized or not cls.__dict__.get("_register", True) or not isinstance(default, str):
+        if parametrized:
+            _remember_structured(cls)
+            return
+        if not cls.__dict__.get("_register", True) or not isinstance(default, str):
             return
         existing = _MESSAGE_TYPES.get(default)
         name = f"{cls.__module__}.{cls.__qualname__}"
@@ -208,7 +220,11 @@ class StructuredMessage(BaseChatMessage, Generic[StructuredT]):
     """A message whose content is a pydantic model (e.g. an agent's structured output).
 
     ``format_string`` (``"{field}"`` placeholders) renders it as text; otherwise JSON.
-    Loading a dumped one without its content class gives the content as a dict.
+    :func:`load_chat_message` rebuilds the content with its class when a
+    ``StructuredMessage[ThatClass]`` exists in the process (an agent with
+    ``output_content_type=ThatClass`` makes one), found by ``content_type`` or, in
+    AutoGen's dumps, by the type ``"StructuredMessage[ThatClass]"``; otherwise the
+    content is a model holding the saved fields (``content.city``, ``model_dump()``).
     """
 
     type: Literal["StructuredMessage"] = "StructuredMessage"
@@ -225,6 +241,28 @@ class StructuredMessage(BaseChatMessage, Generic[StructuredT]):
         import json
 
         return json.dumps(data)
+
+
+class _SavedContent(BaseModel):
+    """The content of a loaded structured message whose content class is unknown here."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def _remember_structured(cls: type[BaseMessage]) -> None:
+    origin = cls.__pydantic_generic_metadata__.get("origin")
+    args = cls.__pydantic_generic_metadata__.get("args") or ()
+    if not (isinstance(origin, type) and issubclass(origin, StructuredMessage) and args):
+        return
+    content = args[0]
+    if not (isinstance(content, type) and issubclass(content, BaseModel)):
+        return
+    if content is _SavedContent:
+        return
+    name = content.__name__
+    known = _STRUCTURED_BY_CONTENT.get(name, (content, cls))
+    same = known is not None and known[0] is content
+    _STRUCTURED_BY_CONTENT[name] = (content, cls) if same else None
 
 
 class ToolCallRequestEvent(BaseAgentEvent):
@@ -348,12 +386,35 @@ def load_chat_message(data: Mapping[str, Any]) -> BaseMessage:
             f"a saved chat message must be a mapping with a 'type', got {type(data).__name__}"
         )
     type_name = data.get("type")
+    autogen_structured = (
+        _AUTOGEN_STRUCTURED_TYPE.fullmatch(type_name) if isinstance(type_name, str) else None
+    )
+    if (
+        autogen_structured is not None
+        or type_name == StructuredMessage.model_fields["type"].default
+    ):
+        return _load_structured(data, autogen_structured[1] if autogen_structured else None)
     cls = _MESSAGE_TYPES.get(type_name) if isinstance(type_name, str) else None
     if cls is None:
         raise SerializationError(
             f"unknown chat message type {bounded_repr(type_name)}; import the module that "
             f"defines it before loading (known: {', '.join(sorted(_MESSAGE_TYPES))})"
         )
+    return _validate(cls, data)
+
+
+def _load_structured(data: Mapping[str, Any], autogen_content_name: str | None) -> BaseMessage:
+    """A structured message, with its content class when one of that name is known."""
+    fields = {**data, "type": StructuredMessage.model_fields["type"].default}
+    if autogen_content_name is not None and fields.get("content_type") is None:
+        fields["content_type"] = autogen_content_name
+    name = fields.get("content_type")
+    known = _STRUCTURED_BY_CONTENT.get(name) if isinstance(name, str) else None
+    cls: type[BaseMessage] = known[1] if known is not None else StructuredMessage[_SavedContent]
+    return _validate(cls, fields)
+
+
+def _validate(cls: type[BaseMessage], data: Mapping[str, Any]) -> BaseMessage:
     try:
         return cls.model_validate(dict(data))
     except ValidationError as exc:

@@ -13,6 +13,7 @@ from .._errors import (
     ConfigurationError,
     ModelClientError,
     ModelResponseError,
+    RetinueError,
 )
 from ._client import ChatCompletionClient
 from ._error_context import ModelErrorContext, redact_secret
@@ -225,7 +226,9 @@ class BaseChatCompletionClient(ChatCompletionClient, Generic[SdkT]):
             failure: str | None = None
             try:
                 client = self._make_sdk_client()
-            except (ModelClientError, ConfigurationError, NotImplementedError):
+            except (RetinueError, NotImplementedError):
+                # Ours already (a secret reference whose variable is unset, a bad
+                # setting): it says what to do and quotes no secret.
                 raise
             except Exception as exc:
                 failure = f"{type(exc).__name__}: {self._redact(str(exc))}"

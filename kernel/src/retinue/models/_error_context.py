@@ -107,6 +107,15 @@ def _clear(value: str | SecretStr) -> str:
     return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
+def _known(value: str | SecretStr | None) -> str | None:
+    """The clear value of a secret if it can be had now, never raising."""
+    if isinstance(value, EnvSecret):
+        return value.peek()
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return value
+
+
 @dataclass(frozen=True)
 class ModelErrorContext:
     """Who failed, and what never to quote: the provider and model, the secrets, the key's env var.
@@ -118,17 +127,22 @@ class ModelErrorContext:
 
     provider: str
     model: str
-    secret: str | None
+    secret: str | SecretStr | None
     key_env: str
-    other_secrets: tuple[str, ...] = ()
+    other_secrets: tuple[str | SecretStr, ...] = ()
 
     def redact(self, text: str) -> str:
         """``text`` with every secret of this client and anything that looks like a key replaced."""
-        return redact_secret(text, self.secret, *self.other_secrets)
+        return redact_secret(text, *self._values())
 
     def fragments(self) -> list[str]:
         """Every string :meth:`redact` replaces (besides key-like tokens)."""
-        return [f for v in (self.secret, *self.other_secrets) for f in secret_fragments(v or "")]
+        return [f for v in self._values() for f in secret_fragments(v or "")]
+
+    def _values(self) -> list[str | None]:
+        # Secrets may be environment references read on first use: each is read when a
+        # message is scrubbed, and one whose variable is unset has nothing to scrub.
+        return [_known(value) for value in (self.secret, *self.other_secrets)]
 
     def scrub_logs(self, logger_names: Iterable[str]) -> None:
         """Scrub this client's secrets from records of the loggers ``logger_names`` and below.

@@ -136,9 +136,10 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
         self._errors = ModelErrorContext(
             "anthropic",
             model,
-            secret_value(self._api_key),
+            # Held as secrets: a reference to a variable is read only on first use.
+            self._api_key,
             KEY_ENV,
-            (*(reveal_headers(self._default_headers) or {}).values(), *url_secrets(base_url)),
+            (*(self._default_headers or {}).values(), *url_secrets(base_url)),
         )
         super().__init__(
             model=model,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, field_validator
-from retinue import Secret, refuse_masked_secret
+from retinue import Secret, masked_secret_as_env
 
 __all__ = ["AnthropicClientConfig"]
 
@@ -36,5 +36,5 @@ class AnthropicClientConfig(BaseModel):
 
     @field_validator("api_key", mode="before")
     @classmethod
-    def _refuse_masked_key(cls, value: Any) -> Any:
-        return refuse_masked_secret(value, "ANTHROPIC_API_KEY")
+    def _masked_key_as_env(cls, value: Any) -> Any:
+        return masked_secret_as_env(value, "ANTHROPIC_API_KEY")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import SecretStr, field_validator
-from retinue import refuse_masked_secret
+from retinue import masked_secret_as_env
 from retinue.models import ModelFamily, ModelInfo
 from retinue_openai._client import OpenAIChatCompletionClient
 from retinue_openai._config import OpenAIClientConfig
@@ -46,8 +46,8 @@ class GeminiClientConfig(OpenAIClientConfig):
 
     @field_validator("api_key", mode="before")
     @classmethod
-    def _no_masked_key(cls, value: Any) -> Any:
-        return refuse_masked_secret(value, "GEMINI_API_KEY")
+    def _masked_key_as_env(cls, value: Any) -> Any:
+        return masked_secret_as_env(value, "GEMINI_API_KEY")
 
 
 class GeminiChatCompletionClient(OpenAIChatCompletionClient):

@@ -21,7 +21,6 @@ from retinue.models import (
     TokenEstimator,
     ToolChoice,
     UserMessage,
-    reveal_headers,
     secret_headers,
 )
 from retinue.tools import Tool, ToolSchema
@@ -75,11 +74,13 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
         timeout: float | None,
         max_retries: int,
         default_headers: Mapping[str, str | SecretStr] | None,
-        secret: str | None,
-        other_secrets: tuple[str, ...] = (),
+        secret: SecretStr | None,
+        other_secrets: tuple[str | SecretStr, ...] = (),
     ) -> None:
         self._default_headers = secret_headers(default_headers)
-        headers = reveal_headers(self._default_headers) or {}
+        # Held as secrets, not clear values: a reference to an environment variable is
+        # read only when the client first needs it.
+        headers = self._default_headers or {}
         errors = ModelErrorContext(
             self.provider_name, model, secret, self.key_env, (*headers.values(), *other_secrets)
         )

@@ -94,7 +94,7 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             include_name_in_message=include_name_in_message,
             add_name_prefixes=add_name_prefixes,
             include_usage_in_stream=include_usage_in_stream,
-            secret=secret_value(self._api_key),
+            secret=self._api_key,
             other_secrets=url_secrets(self._base_url),
         )
 
@@ -127,7 +127,30 @@ class OpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
 
     @classmethod
     def _from_config(cls, config: OpenAIClientConfig) -> OpenAIChatCompletionClient:
+        if cls is OpenAIChatCompletionClient and _autogen_gemini_spec(config):
+            return _load_as_gemini(config)
         return cls(api_key=config.api_key, **_constructor_values(config, {"api_key"}))
+
+
+def _autogen_gemini_spec(config: OpenAIClientConfig) -> bool:
+    """Whether a spec is AutoGen's OpenAI client for a Gemini model on Google's endpoint.
+
+    AutoGen's OpenAI client sends ``gemini-*`` models without a ``base_url`` to
+    Gemini's OpenAI-compatible endpoint with ``GEMINI_API_KEY``; retinue-gemini's
+    client does the same, knowing those models.
+    """
+    return config.model.startswith("gemini-") and config.base_url is None
+
+
+def _load_as_gemini(config: OpenAIClientConfig) -> OpenAIChatCompletionClient:
+    from retinue.components import load_nested
+
+    # The secrets are passed as loaded (a reference stays a reference).
+    values = config.model_dump(exclude_none=True, exclude={"api_key", "default_headers"})
+    values.update(api_key=config.api_key, default_headers=config.default_headers)
+    spec = {"provider": "gemini", "kind": "model_client", "config": values}
+    loaded: OpenAIChatCompletionClient = load_nested(spec, OpenAIChatCompletionClient, "config")
+    return loaded
 
 
 class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
@@ -188,9 +211,9 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             include_name_in_message=include_name_in_message,
             add_name_prefixes=add_name_prefixes,
             include_usage_in_stream=include_usage_in_stream,
-            secret=secret_value(self._api_key),
+            secret=self._api_key,
             other_secrets=(
-                *(t for t in (secret_value(self._ad_token),) if t),
+                *(t for t in (self._ad_token,) if t is not None),
                 *url_secrets(azure_endpoint),
             ),
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
-from retinue import Secret, refuse_masked_secret
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from retinue import Secret, masked_secret_as_env
 
 __all__ = [
     "CREATE_ARG_NAMES",
@@ -38,6 +38,23 @@ class CreateArgumentsConfig(BaseModel):
 
 CREATE_ARG_NAMES = tuple(CreateArgumentsConfig.model_fields)
 
+# AutoGen's OpenAI client reads these models' keys from their providers' variables, so
+# a masked key in an AutoGen spec for one of them stands for that variable.
+_AUTOGEN_KEY_ENVS = {
+    "gemini-": "GEMINI_API_KEY",
+    "claude-": "ANTHROPIC_API_KEY",
+    "Llama-": "LLAMA_API_KEY",
+}
+
+
+def _key_env_of(model: object) -> str:
+    """The variable a masked key of an OpenAI-client spec for ``model`` stands for."""
+    if isinstance(model, str):
+        for prefix, env in _AUTOGEN_KEY_ENVS.items():
+            if model.startswith(prefix):
+                return env
+    return "OPENAI_API_KEY"
+
 
 class _ClientConfigBase(CreateArgumentsConfig):
     model: str
@@ -61,8 +78,8 @@ class OpenAIClientConfig(_ClientConfigBase):
 
     @field_validator("api_key", mode="before")
     @classmethod
-    def _no_masked_key(cls, value: Any) -> Any:
-        return refuse_masked_secret(value, "OPENAI_API_KEY")
+    def _masked_key_as_env(cls, value: Any, info: ValidationInfo) -> Any:
+        return masked_secret_as_env(value, _key_env_of(info.data.get("model")))
 
 
 class AzureOpenAIClientConfig(_ClientConfigBase):
@@ -76,5 +93,5 @@ class AzureOpenAIClientConfig(_ClientConfigBase):
 
     @field_validator("api_key", mode="before")
     @classmethod
-    def _no_masked_key(cls, value: Any) -> Any:
-        return refuse_masked_secret(value, "AZURE_OPENAI_API_KEY")
+    def _masked_key_as_env(cls, value: Any) -> Any:
+        return masked_secret_as_env(value, "AZURE_OPENAI_API_KEY")

@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from retinue import ConfigurationError, ModelClientError, StateError, bounded_repr
+from retinue import ConfigurationError, ModelClientError, StateError, bounded_repr, bounded_text
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
     BaseAgentEvent,
@@ -37,6 +37,7 @@ from retinue.models import (
     FunctionExecutionResultMessage,
     LLMMessage,
     SystemMessage,
+    ToolChoice,
 )
 from retinue.tools import Tool, ToolSchema, Workbench
 
@@ -234,9 +235,10 @@ class AssistantAgent(ModelContextAgent):
         self._metadata = dict(metadata or {})
         self._workbenches = self._build_workbenches(tools, workbench)
         self._handoffs = self._build_handoffs(handoffs)
-        if (self._workbenches or self._handoffs) and not model_client.model_info.get(
-            "function_calling", False
-        ):
+        # Tools given here and handoffs need function calling from the start.  A workbench
+        # may list no tools at all (AutoGen's AssistantAgent specs always carry an empty
+        # StaticStreamWorkbench), so what it lists is checked when it is listed.
+        if (tools or self._handoffs) and not self._function_calling:
             raise ConfigurationError(
                 f"agent {name!r}: tools and handoffs need a model with function calling, but "
                 f"the model_info of {type(model_client).__name__} says function_calling=False"
@@ -357,6 +359,7 @@ class AssistantAgent(ModelContextAgent):
 
         listing = await self._list_tools()
         tools: Sequence[ToolSchema] = listing.schemas
+        tool_choice: ToolChoice = "auto"
         reflecting = False
         iterations = 0
         while True:
@@ -365,7 +368,9 @@ class AssistantAgent(ModelContextAgent):
             message_id = str(uuid.uuid4()) if self._model_client_stream else None
             if message_id is not None:
                 result: CreateResult | None = None
-                async for item in self._streamed_reply(message_id, tools, cancellation_token):
+                async for item in self._streamed_reply(
+                    message_id, tools, tool_choice, cancellation_token
+                ):
                     if isinstance(item, CreateResult):
                         result = item
                     else:
@@ -377,6 +382,7 @@ class AssistantAgent(ModelContextAgent):
                     [*self._system_messages, *await self._model_context.get_messages()],
                     cancellation_token=cancellation_token,
                     tools=tools,
+                    tool_choice=tool_choice,
                     json_output=self._output_content_type,
                 )
             await self._model_context.add_message(
@@ -441,11 +447,26 @@ class AssistantAgent(ModelContextAgent):
             if not self._reflect_on_tool_use:
                 yield Response(chat_message=self._summary(calls, results), inner_messages=inner)
                 return
+            # The reflection asks for text: no tools and tool_choice "none", as AutoGen
+            # sends it (a client passes "none" on only where the request has tools).
             reflecting = True
             tools = []
+            tool_choice = "none"
+
+    @property
+    def _function_calling(self) -> bool:
+        return bool(self._model_client.model_info.get("function_calling", False))
 
     async def _list_tools(self) -> ToolListing:
         listing = await self._tool_runner.list_tools()
+        if listing.schemas and not self._function_calling:
+            names = ", ".join(schema["name"] for schema in listing.schemas)
+            raise ConfigurationError(
+                f"agent {self.name!r}: the workbench lists tools ({bounded_text(names, 200)}) "
+                f"but the model_info of {type(self._model_client).__name__} says "
+                "function_calling=False; use a model with function calling, or a workbench "
+                "without tools"
+            )
         if not self._handoffs:
             return listing
         clashes = sorted(set(self._handoffs) & set(listing.routes))
@@ -461,6 +482,7 @@ class AssistantAgent(ModelContextAgent):
         self,
         message_id: str,
         tools: Sequence[ToolSchema],
+        tool_choice: ToolChoice,
         cancellation_token: CancellationToken,
     ) -> AsyncGenerator[ModelClientStreamingChunkEvent | CreateResult, None]:
         """Stream one model call: chunk events, then the ``CreateResult``."""
@@ -476,6 +498,7 @@ class AssistantAgent(ModelContextAgent):
             stream=True,
             cancellation_token=cancellation_token,
             tools=tools,
+            tool_choice=tool_choice,
             json_output=self._output_content_type,
         ):
             yield item
