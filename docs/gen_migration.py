@@ -103,7 +103,18 @@ retinue-openai`, see [Installing](install.md)). Where retinue names a thing diff
 the AutoGen name is there too, as the same object (`autogen_core.exceptions.CantHandleException`
 is `retinue.CantHandleError`).
 
-Component specs dumped by AutoGen load as they are (see [Concepts](concepts.md)).
+Component specs dumped by AutoGen load as they are (see [Concepts](concepts.md)):
+`tests/test_autogen_specs.py` loads one spec of every component AutoGen 0.7.5 dumps.
+AutoGen writes keys as `"**********"`; retinue reads that mask as a reference to the
+provider's standard variable (`{{"env": "OPENAI_API_KEY"}}`, `ANTHROPIC_API_KEY`,
+`AZURE_OPENAI_API_KEY`, `GEMINI_API_KEY` for `gemini-*` models), logs one warning, and
+dumps the reference back. References are read when a client first calls its model, so a
+spec loads, can be edited and dumps on a machine without the keys. Messages and states
+with AutoGen's `"type": "StructuredMessage[Weather]"` load, with the content class when
+a `StructuredMessage[Weather]` exists in the process. AutoGen components retinue does
+not have yet (Ollama and Bedrock clients, `ChatCompletionCache` and cache stores,
+`HttpTool`, `PythonCodeExecutionTool`, `JupyterCodeExecutor`) fail with a
+`ComponentLoadError` naming them.
 
 The tables below list every public name of the AutoGen modules above: first the
 ones retinue has, with the retinue object each import gives; then the ones it does
