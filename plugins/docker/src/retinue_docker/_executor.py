@@ -30,6 +30,7 @@ from retinue.code import (
 from ._channel import Outcome, ServerChannel, ServerRun
 from ._container import INIT
 from ._engine import DockerEngineError, connect, ensure_image
+from ._owner import owner_labels, prune_orphans
 
 if TYPE_CHECKING:
     import docker
@@ -277,6 +278,10 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
             self._client = connect(config.docker_host)
         client = self._client
         ensure_image(client, config.image, dockerfile=config.dockerfile, pull=config.pull)
+        try:
+            prune_orphans(client)
+        except DockerEngineError as exc:  # cleaning up after others never stops a start
+            logger.warning("%s", exc)
         user = self._exec_user = self._user(work_dir)
         self._write_functions(work_dir)
         import docker
@@ -312,7 +317,8 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
                 },
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
-                labels={"retinue.executor": "docker"},
+                # Whose container this is, so it is removed if this process is killed.
+                labels=owner_labels(keep=not config.stop_container),
             )
         except docker.errors.DockerException as exc:
             raise DockerEngineError(
