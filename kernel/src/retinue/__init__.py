@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _errors
+from . import _errors, _slots
 from ._lazy import lazy_exports
-
-__version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "__version__": "retinue._version",
     # errors (_errors is a leaf module with no imports, cheap to read here)
     **dict.fromkeys(_errors.__all__, "retinue._errors"),
     "CancellationToken": "retinue.cancellation",
@@ -83,7 +82,38 @@ _EXPORTS: dict[str, str] = {
     "Image": "retinue.models",
 }
 
-__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, extra=())
+
+
+# This package is the kernel's composition root.  Python runs it before any kernel
+# module, so it fills the slots through which a lower layer gets what it needs from a
+# higher one (see retinue._slots and the design's "Kernel layers").  Each filler
+# imports its layer on first call, so ``import retinue`` stays cheap.
+def _instrument_class(kind: str, cls: type) -> None:
+    from ._instrument import instrument_class
+
+    instrument_class(kind, cls)
+
+
+def _collect_interceptors(family: str, target: object) -> list[object]:
+    # The first model call, tool call or runtime starts the plugin manager if nothing did.
+    from .plugins import get_plugin_manager
+
+    return get_plugin_manager().collect_interceptors(family, target)
+
+
+def _default_registry() -> object:
+    from .registry import get_registry
+
+    return get_registry()
+
+
+_slots.fill(
+    instrument_class=_instrument_class,
+    interceptors=_collect_interceptors,
+    registry=_default_registry,
+    builtin_plugins={"retinue.builtins": "retinue._builtins", "retinue.new": "retinue._new"},
+)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -136,6 +166,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         secret_value as secret_value,
     )
     from ._state import StateTarget as StateTarget, load_all_or_nothing as load_all_or_nothing
+    from ._version import __version__ as __version__
     from .cancellation import (
         CancellationToken as CancellationToken,
     )

@@ -1,11 +1,13 @@
 """Automatic tracing and interceptors for every model client and tool.
 
 ``ChatCompletionClient.__init_subclass__`` and ``Tool.__init_subclass__`` hand each
-new subclass to this module, which wraps the methods the subclass itself defines
-(``create``/``create_stream``, ``run_json``) once.  The wrapper opens the GenAI span
-(``chat {model}`` / ``execute_tool {name}``) and runs the interceptors plugins
-contribute, so plugins write neither tracing nor middleware code.  When a subclass
-override calls ``super()``, only the outermost call is traced and intercepted.
+new subclass to this module (through the instrumentation slot of ``retinue._slots``:
+the contracts sit below this module and do not import it), which wraps the methods
+the subclass itself defines (``create``/``create_stream``, ``run_json``) once.  The
+wrapper opens the GenAI span (``chat {model}`` / ``execute_tool {name}``) and runs the
+interceptors plugins contribute, so plugins write neither tracing nor middleware code.
+When a subclass override calls ``super()``, only the outermost call is traced and
+intercepted.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeGuard
 
-from ._errors import PluginError, RetinueError
+from ._slots import collect_interceptors
 
 __all__ = [
-    "collect_interceptors",
+    "instrument_class",
     "instrument_model_client_class",
     "instrument_tool_class",
 ]
@@ -42,24 +44,6 @@ _MODEL_CALL_DEFAULTS: dict[str, Any] = {
     "json_output": None,
     "extra_create_args": {},
 }
-
-
-def collect_interceptors(family: str, target: Any) -> list[Any]:
-    """Interceptors plugins contribute for ``target`` (``family``: model_call, tool_call, message).
-
-    Without a plugin manager, or when collection fails, there are none (logged).  In
-    strict mode (``RETINUE_STRICT_PLUGINS``) a plugin failure raises ``PluginError``,
-    as it does everywhere else.
-    """
-    try:
-        from .plugins import get_plugin_manager
-
-        return list(get_plugin_manager().collect_interceptors(family, target))
-    except PluginError:
-        raise  # only raised in strict mode, which asked for it
-    except (ImportError, AttributeError, RetinueError):
-        logger.warning("could not collect %s interceptors for %r", family, target, exc_info=True)
-        return []
 
 
 def _cached_interceptors(family: str, target: Any) -> list[Any]:
@@ -90,6 +74,11 @@ def _telemetry() -> Any:
 # ------------------------------------------------------------------ model clients
 
 
+def instrument_class(kind: str, cls: type) -> None:
+    """Wrap the methods a new ``kind`` class (``model_client`` or ``tool``) defines itself."""
+    _INSTRUMENTERS[kind](cls)
+
+
 def instrument_model_client_class(cls: type) -> None:
     """Wrap ``create`` and ``create_stream`` if ``cls`` defines them itself."""
     create = cls.__dict__.get("create")
@@ -105,6 +94,12 @@ def instrument_tool_class(cls: type) -> None:
     run_json = cls.__dict__.get("run_json")
     if _wants_wrapping(run_json):
         cls.run_json = _wrap_run_json(run_json)  # type: ignore[attr-defined]
+
+
+_INSTRUMENTERS: dict[str, Callable[[type], None]] = {
+    "model_client": instrument_model_client_class,
+    "tool": instrument_tool_class,
+}
 
 
 def _wants_wrapping(func: Any) -> TypeGuard[Callable[..., Any]]:

@@ -97,7 +97,7 @@ def kernel_range(kernel_min: str) -> str:
 
 
 def _running_kernel_version() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return __version__
 

@@ -14,15 +14,18 @@ import importlib.metadata as metadata
 import importlib.util
 import json
 import logging
+import os
 import sys
+import types
+import typing
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from ._errors import PluginError, RetinueError
+from ._errors import ConfigurationError, PluginError, RetinueError, bounded_repr, bounded_text
 from ._specifiers import SpecifierError, normalize_name, version_satisfies
+from ._version import __version__
 from .hookspecs import KINDS
 from .plugins import (
     ENTRY_POINT_GROUP,
@@ -32,6 +35,9 @@ from .plugins import (
     kernel_requirement,
 )
 from .registry import Registry
+
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
 
 __all__ = ["KNOWN_PLUGIN_COMMANDS", "main"]
 
@@ -74,7 +80,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RetinueError as exc:
         print(f"retinue: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Ctrl-C: one line, no traceback; a command that was printing a run has
+        # already closed it and printed its summary on the way out.
+        print("retinue: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``retinue ... | head``): end quietly, as a command
+        # killed by SIGPIPE would.
+        return _stdout_closed()
     return int(result or 0)
+
+
+#: the conventional exit status of a command whose output pipe was closed (128 + SIGPIPE)
+EXIT_BROKEN_PIPE = 141
+#: the conventional exit status of a command stopped by Ctrl-C (128 + SIGINT)
+EXIT_INTERRUPTED = 130
+
+
+def _stdout_closed() -> int:
+    # Python flushes stdout once more at exit; pointed at the null device, that final
+    # flush cannot raise a second BrokenPipeError with its "Exception ignored" message.
+    try:
+        stdout = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return EXIT_BROKEN_PIPE  # not a real file (an embedding host): nothing flushes it
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stdout)
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 def _tolerant_manager() -> PluginManager:
@@ -121,8 +155,14 @@ def _build_parser(manager: PluginManager) -> argparse.ArgumentParser:
     )
     doctor.set_defaults(handler=_doctor_command)
 
-    components = subparsers.add_parser("components", help="list registered providers by kind")
+    components = subparsers.add_parser(
+        "components",
+        help="list registered providers by kind, or show one provider's config fields",
+    )
     components.add_argument("kind", nargs="?", choices=KINDS, help="only this kind")
+    components.add_argument(
+        "name", nargs="?", help="show this provider's config fields (with --json: its JSON Schema)"
+    )
     components.add_argument("--json", action="store_true", help="print JSON instead of a table")
     components.set_defaults(handler=_components_command)
 
@@ -369,6 +409,8 @@ def _next_minor(version: str) -> str:
 
 def _components_command(args: argparse.Namespace) -> int:
     _, registry = _inspect(args)
+    if args.name is not None:
+        return _provider_command(registry, args.kind, args.name, args.json)
     providers = registry.providers(args.kind)
     if args.json:
         rows: list[dict[str, Any]] = [
@@ -393,6 +435,74 @@ def _components_command(args: argparse.Namespace) -> int:
     for conflict in registry.conflicts:
         print(f"\nconflict: {conflict}")
     return 0
+
+
+def _provider_command(registry: Registry, kind: str, name: str, as_json: bool) -> int:
+    """``retinue components KIND NAME``: the config fields a spec of this provider takes."""
+    from pydantic import BaseModel  # here: listing plugins imports no pydantic
+
+    info = registry.get(kind, name)
+    target = registry.load(kind, name)
+    schema = getattr(target, "component_config_schema", None)
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        raise ConfigurationError(
+            f"the {kind} provider {bounded_repr(name)} ({_qualname(target)}) has no declarative "
+            "config: it is built in code, not from a spec"
+        )
+    if as_json:
+        try:
+            document = schema.model_json_schema()
+        except Exception as exc:  # a field type pydantic cannot describe
+            raise ConfigurationError(
+                f"the config of {bounded_repr(name)} has no JSON Schema: {type(exc).__name__}: "
+                f"{bounded_text(str(exc), 200)}"
+            ) from None
+        print(json.dumps(document, indent=2))
+        return 0
+    print(f"{info.kind} {info.name} ({_qualname(target)}, {info.origin})")
+    if info.description:
+        print(info.description)
+    print()
+    rows = [
+        [key, _type_name(field.annotation), _default(field), field.description or ""]
+        for key, field in schema.model_fields.items()
+    ]
+    _print_table(["FIELD", "TYPE", "DEFAULT", "DESCRIPTION"], rows)
+    ignored = getattr(target, "component_ignored_keys", None) or {}
+    for key, reason in ignored.items():
+        print(f"\naccepted and ignored: {key} ({reason})")
+    return 0
+
+
+def _qualname(target: Any) -> str:
+    return f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', target)}"
+
+
+def _type_name(annotation: Any) -> str:
+    """A field type as a reader writes it: ``str | None``, ``list[ComponentModel]``."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:  # validators and serializers are not part of the type
+        return _type_name(args[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return " | ".join(_type_name(arg) for arg in args)
+    if annotation is type(None):
+        return "None"
+    if origin is typing.Literal:
+        return " | ".join(repr(arg) for arg in args)
+    if origin is not None and args:
+        name = getattr(origin, "__name__", str(origin).replace("typing.", ""))
+        return f"{name}[{', '.join('...' if a is Ellipsis else _type_name(a) for a in args)}]"
+    return getattr(annotation, "__name__", str(annotation).replace("typing.", ""))
+
+
+def _default(field: FieldInfo) -> str:
+    if field.is_required():
+        return "required"
+    try:
+        default = field.get_default(call_default_factory=True)
+    except Exception:  # a factory that needs the other fields' values
+        return "(computed)"
+    return bounded_repr(default, 40)
 
 
 def _print_table(headers: list[str], rows: list[list[str]]) -> None:

@@ -62,7 +62,8 @@ from pydantic_core import PydanticSerializationError
 from typing_extensions import Self
 
 from ._errors import ComponentError, ComponentLoadError, RetinueError, bounded_repr, bounded_text
-from .hookspecs import KINDS
+from ._kinds import KINDS
+from ._slots import default_registry
 
 __all__ = [
     "AUTOGEN_COMPONENT_TYPES",
@@ -155,9 +156,7 @@ def import_reference(path: str, what: str) -> Any:
     """
     options = _LOAD_OPTIONS.get()
     if options is None:
-        from .registry import get_registry
-
-        options = _LoadOptions(get_registry(), False, ())
+        options = _LoadOptions(default_registry(), False, ())
     module = path.partition(":")[0]
     try:
         return options.registry.load(None, path, allow_imports=list(options.allow_imports))
@@ -176,12 +175,7 @@ def _load_options(
 ) -> Iterator[_LoadOptions]:
     outer = _LOAD_OPTIONS.get()
     if registry is None:
-        if outer is not None:
-            registry = outer.registry
-        else:
-            from .registry import get_registry
-
-            registry = get_registry()
+        registry = outer.registry if outer is not None else default_registry()
     if trust_code is None:
         trust_code = outer.trust_code if outer is not None else False
     allowed = (*(outer.allow_imports if outer is not None else ()), *(allow_imports or ()))

@@ -27,6 +27,7 @@ import argparse
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ._kinds import KINDS
 from ._markers import hookspec
 
 if TYPE_CHECKING:
@@ -82,8 +83,6 @@ PROVIDER_HOOKS: dict[str, tuple[str, ...]] = {
 }
 """Provider hook name -> the kinds it registers (the first is the default)."""
 
-KINDS: tuple[str, ...] = tuple(kind for kinds in PROVIDER_HOOKS.values() for kind in kinds)
-"""The fixed kind names used by the registry, by specs and by the CLI."""
 
 MIDDLEWARE_HOOKS: dict[str, str] = {
     "model_call": "retinue_model_call_interceptors",

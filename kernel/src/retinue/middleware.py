@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ._message_interceptor import MessageInterceptor
+
 if TYPE_CHECKING:
     from .models import ChatCompletionClient, CreateResult, LLMMessage
     from .tools import Tool
@@ -78,20 +80,3 @@ class ToolCallInterceptor:
     async def after_tool_call(self, request: ToolCallRequest, result: Any) -> Any:
         """Inspect or rewrite the tool's return value."""
         return result
-
-
-class MessageInterceptor:
-    """Sees runtime messages (the runtime's intervention handlers).
-
-    Return the message (possibly rewritten) to deliver it, or the
-    ``retinue.runtime.DROP`` sentinel to drop it.
-    """
-
-    async def on_send(self, message: Any, *, message_context: Any, recipient: Any) -> Any:
-        return message
-
-    async def on_publish(self, message: Any, *, message_context: Any) -> Any:
-        return message
-
-    async def on_response(self, message: Any, *, sender: Any, recipient: Any) -> Any:
-        return message

@@ -32,10 +32,14 @@ from typing import Any, Literal
 
 import pluggy
 
-from . import __version__, hookspecs
+from . import hookspecs
 from ._errors import ConfigurationError, PluginError
 from ._markers import PROJECT_NAME
+
+# The kernel's own plugins live above the plugin system; the package __init__ hands them down.
+from ._slots import BUILTIN_PLUGINS
 from ._specifiers import SpecifierError, normalize_name, parse_requirement, version_satisfies
+from ._version import __version__
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -53,11 +57,6 @@ logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "retinue"
 
-BUILTIN_PLUGINS: dict[str, str] = {
-    "retinue.builtins": "retinue._builtins",
-    "retinue.new": "retinue._new",
-}
-"""The kernel's own plugins (name -> module), registered through the same hooks as any other."""
 
 PluginStatus = Literal["ok", "error", "incompatible", "blocked"]
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 
 from pydantic import BaseModel
 
+from .._slots import instrument_class
 from ..cancellation import CancellationToken
 from ..components import Component
 from ._types import CreateResult, LLMMessage, ModelInfo, RequestUsage
@@ -40,9 +41,7 @@ class ChatCompletionClient(Component[Any], ABC):
         super().__init_subclass__(**kwargs)
         # Every implementation gets the ``chat {model}`` span and the model-call
         # interceptors around its own create/create_stream, without writing any.
-        from .._instrument import instrument_model_client_class
-
-        instrument_model_client_class(cls)
+        instrument_class("model_client", cls)
 
     @abstractmethod
     async def create(

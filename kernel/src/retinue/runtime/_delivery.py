@@ -27,14 +27,19 @@ from .._errors import (
     ConfigurationError,
     SerializationError,
 )
-from .._instrument import collect_interceptors
+from .._slots import collect_interceptors
+from .._spans import current_trace_context, get_runtime_tracer, start_span
 from ..cancellation import CancellationToken
-from ..middleware import MessageInterceptor
-from ..telemetry import current_trace_context, get_runtime_tracer, start_span
 from ._agent import MessageContext
 from ._context import chain_contains, handler_chain
 from ._ids import AgentId, TopicId
-from ._intervention import intercept_publish, intercept_response, intercept_send, is_drop
+from ._intervention import (
+    MessageInterceptor,
+    intercept_publish,
+    intercept_response,
+    intercept_send,
+    is_drop,
+)
 from ._mailbox import RUNNING, Envelope
 from ._scheduler import MailboxScheduler
 from ._serialization import MessageSerializer, SerializationRegistry

@@ -20,7 +20,7 @@ from .._errors import (
     ConfigurationError,
     RetinueError,
 )
-from ..telemetry import get_runtime_tracer, start_span
+from .._spans import get_runtime_tracer, start_span
 from ._agent import Agent, call_factory
 from ._context import instantiation_context
 from ._ids import AgentId, AgentMetadata, AgentType, TopicId

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, ClassVar
 from pydantic import BaseModel, Field
 
 from ..components import Component
-from ..middleware import MessageInterceptor
 from ._delivery import MessageDelivery
+from ._intervention import MessageInterceptor
 from ._persistence import StatePersistence
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Final, final
 
 from .._errors import MessageDroppedError
-from ..middleware import MessageInterceptor
+from .._message_interceptor import MessageInterceptor
 
 if TYPE_CHECKING:
     from ._agent import MessageContext
@@ -23,6 +23,7 @@ __all__ = [
     "DefaultInterventionHandler",
     "DropMessage",
     "InterventionHandler",
+    "MessageInterceptor",
     "intercept_publish",
     "intercept_response",
     "intercept_send",
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
 
 InterventionHandler = MessageInterceptor
 """The runtime's name for a message interceptor (AutoGen's ``InterventionHandler``)."""

@@ -17,7 +17,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError, RuntimeClosedError
-from ..telemetry import get_tracer, start_span
+from .._spans import get_tracer, start_span
 from ._agent import MessageContext
 from ._context import HandlerFrame, handler_chain
 from ._directory import AgentDirectory

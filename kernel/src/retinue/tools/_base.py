@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 from typing_extensions import NotRequired, TypedDict
 
+from .._slots import instrument_class
 from ..cancellation import CancellationToken
 from ..components import Component
 
@@ -49,9 +50,7 @@ class Tool(Component[Any], ABC):
         super().__init_subclass__(**kwargs)
         # Every implementation gets the ``execute_tool {name}`` span and the tool-call
         # interceptors around its own run_json, without writing any.
-        from .._instrument import instrument_tool_class
-
-        instrument_tool_class(cls)
+        instrument_class("tool", cls)
 
     @property
     @abstractmethod
