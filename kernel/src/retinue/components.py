@@ -143,7 +143,8 @@ def require_trusted_code(what: str) -> None:
         raise ComponentLoadError(
             f"refusing to load a spec that runs code: {what}, which would be executed on "
             "load. Load it only if you trust where it came from, with "
-            f"load_component(spec, trust_code=True) or by setting {TRUST_CODE_ENV}=1"
+            "load_component(spec, trust_code=True), the --trust-code option of the retinue "
+            f"command, or by setting {TRUST_CODE_ENV}=1"
         )
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 __all__ = ["add_run_command", "run_command"]
@@ -45,7 +45,7 @@ def add_run_command(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("spec", help="path to a team or agent spec (.yaml, .yml or .json)")
-    parser.add_argument("--task", help="the task; omit it to continue a team's conversation")
+    parser.add_argument("--task", help="the task to run (required)")
     parser.add_argument(
         "--max-turns", type=int, metavar="N", help="stop after N turns (overrides the spec)"
     )
@@ -58,6 +58,12 @@ def add_run_command(subparsers: Any) -> None:
         help="write OpenTelemetry spans to a JSON-lines file, or 'otlp' to export them per "
         "the standard OTEL_* environment variables",
     )
+    parser.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="load a spec that carries code it runs on load (a FunctionTool's source); "
+        "the same as RETINUE_TRUST_CODE_SPECS=1",
+    )
     parser.set_defaults(handler=run_command)
 
 
@@ -67,26 +73,17 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.max_turns is not None and args.max_turns < 1:
         raise ConfigurationError(f"--max-turns must be at least 1, got {args.max_turns}")
+    if args.task is None or not args.task.strip():
+        # A fresh process has no conversation to continue, so a run needs a task.
+        given = "is empty" if args.task is not None else "is missing"
+        raise ConfigurationError(
+            f"the task {given}: say what the team should do with --task, e.g. "
+            "retinue run team.yaml --task 'Write a haiku about spring'"
+        )
+    # A closed output pipe and Ctrl-C reach the ``retinue`` command, which ends quietly
+    # (141) or with one line (130); the Console has closed the run on its way out.
     with _tracing(args.trace):
-        try:
-            return asyncio.run(_run(args))
-        except BrokenPipeError:
-            # The reader went away (``retinue run ... | head``): the Console closed the
-            # run on its way out; end quietly, as a command killed by SIGPIPE would.
-            return _stdout_closed()
-
-
-#: the conventional exit status of a command whose output pipe was closed (128 + SIGPIPE)
-EXIT_BROKEN_PIPE = 141
-
-
-def _stdout_closed() -> int:
-    # Python flushes stdout once more at exit; pointed at the null device, that final
-    # flush cannot raise a second BrokenPipeError with its "Exception ignored" message.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
-    return EXIT_BROKEN_PIPE
+        return asyncio.run(_run(args))
 
 
 def uses_scripted_model(spec: Any) -> bool:
@@ -108,11 +105,9 @@ async def _run(args: argparse.Namespace) -> int:
     from .teams import RoundRobinGroupChat
     from .ui import Console
 
-    spec = parse_spec(args.spec)
-    scripted = uses_scripted_model(spec.model_dump())
-    if scripted:
-        print(SCRIPTED_NOTICE, file=sys.stderr if args.output == "json" else sys.stdout)
-    runner: object = load_component(spec)
+    spec = parse_spec(Path(args.spec))
+    trust_code = args.trust_code or None  # None: the environment variable decides
+    runner: object = load_component(spec, trust_code=trust_code)
     if isinstance(runner, ChatAgent):
         if args.max_turns is not None:
             runner = RoundRobinGroupChat([runner], max_turns=args.max_turns)
@@ -122,13 +117,17 @@ async def _run(args: argparse.Namespace) -> int:
             overridden = spec.model_copy(
                 update={"config": {**spec.config, "max_turns": args.max_turns}}
             )
-            runner = load_component(overridden, Team)
+            runner = load_component(overridden, Team, trust_code=trust_code)
     else:
         raise ComponentLoadError(
             f"{bounded_repr(args.spec)} describes a {type(runner).__name__} "
             f"({bounded_repr(spec.provider)}); "
             "retinue run needs a team or an agent spec"
         )
+    # Only once the spec has loaded: a spec that fails to load runs no scripted model.
+    scripted = uses_scripted_model(spec.model_dump())
+    if scripted:
+        print(SCRIPTED_NOTICE, file=sys.stderr if args.output == "json" else sys.stdout)
     if args.output == "json":
         result = await runner.run(task=args.task)
         print(json.dumps(_result_document(result, scripted), indent=2))

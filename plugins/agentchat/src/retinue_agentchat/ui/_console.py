@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -15,6 +16,7 @@ from retinue.chat import (
     ModelClientStreamingChunkEvent,
     Response,
     TaskResult,
+    UserInputRequestedEvent,
 )
 from retinue.models import RequestUsage
 
@@ -42,7 +44,9 @@ async def Console(
     Each message gets a ``---------- {Class} ({source}) ----------`` header and its text;
     streamed model chunks print inline as they arrive.  With ``output_stats`` each
     message shows its token usage and the run ends with a summary: number of messages,
-    stop reason, total prompt and completion tokens, and the duration.
+    stop reason, total prompt and completion tokens, and the duration; a run cancelled
+    or interrupted (Ctrl-C) ends with the summary so far, finish reason ``interrupted``.
+    A ``UserInputRequestedEvent`` is not printed: the input function shows the prompt.
 
     Args:
         stream: ``team.run_stream(...)``, ``agent.run_stream(...)`` or
@@ -76,8 +80,17 @@ async def Console(
         return f"{bold}{'-' * 10} {type(item).__name__} ({item.source}) {'-' * 10}{reset}\n"
 
     items = aiter(stream)
+    count = 0
     try:
         async for item in items:
+            if isinstance(item, (BaseChatMessage, BaseAgentEvent)) and not isinstance(
+                item, ModelClientStreamingChunkEvent
+            ):
+                count += 1  # what the run's TaskResult.messages would hold so far
+            if isinstance(item, UserInputRequestedEvent):
+                # The input function shows the prompt itself (``input(prompt)``); printing
+                # the event too would show it twice.
+                continue
             if isinstance(item, TaskResult):
                 final = item
                 if output_stats:
@@ -132,6 +145,18 @@ async def Console(
                         f"[Prompt tokens: {usage.prompt_tokens}, "
                         f"Completion tokens: {usage.completion_tokens}]\n"
                     )
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        # Ctrl-C: the run stops here; say how far it got, as the summary of a finished run.
+        if output_stats and final is None:
+            if streaming:
+                write("\n")
+            elapsed = time.perf_counter() - started
+            write(
+                _summary(
+                    [f"Number of messages: {count}", "Finish reason: interrupted"], total, elapsed
+                )
+            )
+        raise
     finally:
         # Printing failed (a closed pipe, an interrupted program): close the stream so
         # the run behind it stops now instead of running on for nobody.
