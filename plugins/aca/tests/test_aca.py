@@ -220,3 +220,24 @@ def test_autogen_spec_loads() -> None:
     executor = load_component(spec, registry=isolated_registry(plugin))
     assert isinstance(executor, ACADynamicSessionsCodeExecutor)
     assert executor.session_id == "abc" and executor.timeout == 30
+
+
+async def test_stop_while_a_block_runs_gives_a_stopped_result(pool: SessionPool) -> None:
+    executor = executor_for(pool)
+    await executor.start()
+    running = asyncio.ensure_future(
+        executor.execute_code_blocks(
+            [CodeBlock(code="import time\ntime.sleep(2)", language="python")]
+        )
+    )
+    for _ in range(200):
+        if any(r.path.endswith("/code/execute") for r in pool.requests):
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.wait_for(executor.stop(), 30)
+    result = await asyncio.wait_for(running, 30)
+    assert result.exit_code == 1 and "the executor was stopped" in result.output, result
+    assert "the session may still finish" in result.output
+    after = await run(executor, "print('still works')")
+    assert "still works" in after.output
+    await executor.stop()

@@ -19,12 +19,11 @@ import httpx
 from pydantic import BaseModel, Field
 from retinue import (
     CancellationToken,
-    CancelledError,
     CodeExecutionError,
     ConfigurationError,
     bounded_text,
 )
-from retinue.code import CodeBlock, CodeExecutor, CodeResult
+from retinue.code import CodeBlock, CodeExecutor, CodeResult, CodeRuns, join_outputs
 
 __all__ = [
     "ACAAuthenticationError",
@@ -152,6 +151,8 @@ class ACADynamicSessionsCodeExecutor(CodeExecutor):
         self._functions = list(functions)
         self._functions_loaded = not self._functions
         self._client: httpx.AsyncClient | None = None
+        # The remote session cannot be told to stop a block; it finishes on its own.
+        self._runs = CodeRuns(on_cancel="the session may still finish the block it was running")
 
     @property
     def session_id(self) -> str:
@@ -174,7 +175,9 @@ class ACADynamicSessionsCodeExecutor(CodeExecutor):
             self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout + 30.0))
 
     async def stop(self) -> None:
-        """Close the HTTP connections. The remote session is left to expire by itself."""
+        """End the runs in progress (they return exit code 1 saying so) and close the HTTP
+        connections. The remote session is left to expire by itself."""
+        await self._runs.stop()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -194,17 +197,7 @@ class ACADynamicSessionsCodeExecutor(CodeExecutor):
             ACASessionError: the pool kept failing (429/5xx), or its answer was unusable.
             retinue.CancelledError: ``cancellation_token`` was cancelled.
         """
-        if cancellation_token is not None and cancellation_token.is_cancelled():
-            raise CancelledError("code execution was cancelled before it started")
-        run = asyncio.ensure_future(self._run_blocks(code_blocks))
-        if cancellation_token is not None:
-            cancellation_token.link_future(run)
-        try:
-            return await run
-        except asyncio.CancelledError:
-            if cancellation_token is not None and cancellation_token.is_cancelled():
-                raise CancelledError("code execution was cancelled") from None
-            raise
+        return await self._runs.run(self._run_blocks(code_blocks), cancellation_token)
 
     async def _run_blocks(self, code_blocks: Sequence[CodeBlock]) -> CodeResult:
         if not self._functions_loaded:
@@ -223,7 +216,7 @@ class ACADynamicSessionsCodeExecutor(CodeExecutor):
             outputs.append(output)
             if exit_code != 0:
                 break
-        return CodeResult(exit_code=exit_code, output="\n".join(o for o in outputs if o))
+        return CodeResult(exit_code=exit_code, output=join_outputs(outputs))
 
     async def _execute(self, code: str) -> tuple[int, str]:
         body = {

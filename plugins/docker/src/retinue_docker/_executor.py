@@ -16,13 +16,16 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
-from retinue import CancellationToken, CancelledError, ConfigurationError, bounded_text
+from retinue import CancellationToken, ConfigurationError, bounded_text
 from retinue.code import (
     CodeBlock,
     CodeExecutor,
     CodeResult,
+    CodeRuns,
     UnsafeFilenameError,
     file_for_block,
+    join_outputs,
+    raise_if_cancelled,
     uninterruptible,
     write_block_file,
 )
@@ -217,8 +220,7 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
         self._remove_temp_work_dir: weakref.finalize[Any, Any] | None = None
         self._start_lock = asyncio.Lock()
         self._exec_user = ""
-        self._runs: set[asyncio.Future[CodeResult]] = set()
-        self._stopped_runs: set[asyncio.Future[CodeResult]] = set()
+        self._runs = CodeRuns()
 
     @property
     def timeout(self) -> float:
@@ -394,12 +396,7 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
     async def stop(self) -> None:
         """Stop runs in progress, stop the container (unless ``stop_container=False``)
         and remove the temporary work dir. The executor can be started again."""
-        runs = list(self._runs)
-        for run in runs:
-            self._stopped_runs.add(run)
-            run.cancel()
-        if runs:
-            await asyncio.wait(runs)
+        await self._runs.stop()
         async with self._start_lock:
             if self._channel is not None:
                 self._channel.close()
@@ -427,26 +424,9 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
             retinue.CancelledError: ``cancellation_token`` was cancelled; the block's
                 processes have been stopped.
         """
-        if cancellation_token is not None and cancellation_token.is_cancelled():
-            raise CancelledError("code execution was cancelled before it started")
+        raise_if_cancelled(cancellation_token)  # before a container is started for it
         await self.start()
-        run = asyncio.ensure_future(self._run_blocks(code_blocks))
-        self._runs.add(run)
-        if cancellation_token is not None:
-            cancellation_token.link_future(run)
-        try:
-            return await run
-        except asyncio.CancelledError:
-            if cancellation_token is not None and cancellation_token.is_cancelled():
-                raise CancelledError(
-                    "code execution was cancelled; its processes were stopped"
-                ) from None
-            if run in self._stopped_runs:
-                return CodeResult(exit_code=1, output=_STOPPED)
-            raise
-        finally:
-            self._runs.discard(run)
-            self._stopped_runs.discard(run)
+        return await self._runs.run(self._run_blocks(code_blocks), cancellation_token)
 
     async def _run_blocks(self, code_blocks: Sequence[CodeBlock]) -> CodeResult:
         outputs: list[str] = []
@@ -463,7 +443,7 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
             if self._config.delete_tmp_files:
                 for path in temp_files:
                     path.unlink(missing_ok=True)
-        return CodeResult(exit_code=exit_code, output=_join(outputs), code_file=code_file)
+        return CodeResult(exit_code=exit_code, output=join_outputs(outputs), code_file=code_file)
 
     async def _run_block(
         self, block: CodeBlock, temp_files: list[Path]
@@ -601,12 +581,3 @@ def _discard(container: Container) -> None:
         container.remove(force=True)
     except docker.errors.DockerException as exc:  # already gone
         logger.debug("container %s: %s", container.name, exc)
-
-
-def _join(outputs: list[str]) -> str:
-    text = ""
-    for output in outputs:
-        if text and not text.endswith("\n"):
-            text += "\n"
-        text += output
-    return text

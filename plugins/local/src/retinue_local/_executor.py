@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import os
@@ -15,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from retinue import CancellationToken, CancelledError, ConfigurationError
+from retinue import CancellationToken, ConfigurationError
 from retinue.code import (
     CodeBlock,
     CodeExecutor,
     CodeResult,
+    CodeRuns,
     UnsafeFilenameError,
+    join_outputs,
     write_block_file,
 )
 
@@ -36,7 +37,6 @@ ApprovalFunc = Callable[[Sequence[CodeBlock]], ApprovalVerdict | Awaitable[Appro
 """Decides whether blocks may run: ``True``/``False`` or ``(approved, reason)``, sync or async."""
 
 TIMEOUT_EXIT_CODE = 124
-_STOPPED = "Stopped: the executor was stopped while the code ran; its processes were stopped"
 DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024
 
 
@@ -124,8 +124,7 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
         self._given_work_dir = _check_work_dir(work_dir) if work_dir is not None else None
         self._temp_work_dir: Path | None = None
         self._remove_temp_work_dir: weakref.finalize[Any, Any] | None = None
-        self._runs: set[asyncio.Future[CodeResult]] = set()
-        self._stopped_runs: set[asyncio.Future[CodeResult]] = set()
+        self._runs = CodeRuns()
         self._cleanup_temp_files = cleanup_temp_files
         self._virtual_env = _check_virtual_env(Path(virtual_env)) if virtual_env else None
         self._max_output_bytes = max_output_bytes
@@ -163,12 +162,7 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
 
     async def stop(self) -> None:
         """Stop the processes of runs in progress, then remove the temporary work dir."""
-        runs = list(self._runs)
-        for run in runs:
-            self._stopped_runs.add(run)
-            run.cancel()
-        if runs:
-            await asyncio.wait(runs)
+        await self._runs.stop()
         if self._remove_temp_work_dir is not None:
             self._remove_temp_work_dir()
             self._remove_temp_work_dir = None
@@ -186,26 +180,7 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
             retinue.CancelledError: ``cancellation_token`` was cancelled; the running
                 processes have been stopped.
         """
-        if cancellation_token is not None and cancellation_token.is_cancelled():
-            raise CancelledError("code execution was cancelled before it started")
-        # A task of its own, so that stop() and the token can cancel this run alone.
-        run = asyncio.ensure_future(self._run_approved(code_blocks))
-        self._runs.add(run)
-        if cancellation_token is not None:
-            cancellation_token.link_future(run)
-        try:
-            return await run
-        except asyncio.CancelledError:
-            if cancellation_token is not None and cancellation_token.is_cancelled():
-                raise CancelledError(
-                    "code execution was cancelled; its processes were stopped"
-                ) from None
-            if run in self._stopped_runs:
-                return CodeResult(exit_code=1, output=_STOPPED)
-            raise
-        finally:
-            self._runs.discard(run)
-            self._stopped_runs.discard(run)
+        return await self._runs.run(self._run_approved(code_blocks), cancellation_token)
 
     async def _run_approved(self, code_blocks: Sequence[CodeBlock]) -> CodeResult:
         if self.approval_func is not None:
@@ -241,7 +216,7 @@ class LocalCommandLineCodeExecutor(CodeExecutor):
                     code_file = None  # do not point the caller at a deleted file
         return CodeResult(
             exit_code=exit_code,
-            output=_join(outputs),
+            output=join_outputs(outputs),
             code_file=str(code_file) if code_file is not None else None,
         )
 
@@ -376,13 +351,3 @@ def _check_virtual_env(env_dir: Path) -> Path:
             f"create it first with 'python -m venv {env_dir}' or pass the right path"
         )
     return env_dir.absolute()
-
-
-def _join(outputs: list[str]) -> str:
-    # Keep each block's output on its own lines even when it did not end with a newline.
-    text = ""
-    for output in outputs:
-        if text and not text.endswith("\n"):
-            text += "\n"
-        text += output
-    return text
