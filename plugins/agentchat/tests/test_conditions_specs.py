@@ -40,6 +40,10 @@ class TestMaxMessage(TerminationConditionConformance):
         return MaxMessageTermination(2)
 
     @pytest.fixture
+    def quiet_messages(self) -> list[Any]:
+        return [text("a")]
+
+    @pytest.fixture
     def firing_messages(self) -> list[Any]:
         return [text("a"), text("b")]
 
@@ -48,6 +52,10 @@ class TestTextMention(TerminationConditionConformance):
     @pytest.fixture
     def condition(self) -> TerminationCondition:
         return TextMentionTermination("TERMINATE", sources=["coder"])
+
+    @pytest.fixture
+    def quiet_messages(self) -> list[Any]:
+        return [text("TERMINATE", source="critic"), text("not yet", source="coder")]
 
     @pytest.fixture
     def firing_messages(self) -> list[Any]:
@@ -70,8 +78,14 @@ class TestTokenUsage(TerminationConditionConformance):
         return TokenUsageTermination(max_prompt_token=5)
 
     @pytest.fixture
+    def quiet_messages(self) -> list[Any]:
+        usage = RequestUsage(prompt_tokens=3, completion_tokens=0)
+        return [TextMessage(content="x", source="a", models_usage=usage)]
+
+    @pytest.fixture
     def firing_messages(self) -> list[Any]:
-        return [TextMessage(content="x", source="a", models_usage=RequestUsage(prompt_tokens=9))]
+        usage = RequestUsage(prompt_tokens=9, completion_tokens=0)
+        return [TextMessage(content="x", source="a", models_usage=usage)]
 
 
 class TestHandoff(TerminationConditionConformance):

@@ -134,8 +134,12 @@ class AgentConformance(ConformanceBase):
         )
 
     async def test_reset_then_answer_again(self, agent: ChatAgent, task: str) -> None:
+        fresh = json.loads(json.dumps(await agent.save_state()))
         await agent.run(task=task)
         await agent.on_reset(CancellationToken())
+        assert json.loads(json.dumps(await agent.save_state())) == fresh, (
+            "after on_reset the agent's state must be what it was when the agent was new"
+        )
         result = await agent.run(task=task)
         assert isinstance(result.messages[-1], BaseChatMessage), (
             "the agent must answer after on_reset"
@@ -148,6 +152,8 @@ class AgentConformance(ConformanceBase):
             text = json.dumps(state)
         except (TypeError, ValueError) as exc:
             pytest.fail(f"save_state() must return JSON-serializable data: {exc}", pytrace=False)
+        # Loaded into a reset agent, so a load_state that does nothing is caught.
+        await agent.on_reset(CancellationToken())
         await agent.load_state(json.loads(text))
         assert json.loads(json.dumps(await agent.save_state())) == json.loads(text), (
             "save_state() after load_state(state) must give the same state"

@@ -159,10 +159,14 @@ class TeamConformance:
         assert [m.id for m in streamed] == [m.id for m in result_messages]
 
     async def test_run_again_continues_and_reset_starts_over(self, team: Team) -> None:
+        fresh = json.loads(json.dumps(await team.save_state()))
         await team.run(task="first")
         again = await team.run()
         assert isinstance(again.stop_reason, str)
         await team.reset()
+        assert json.loads(json.dumps(await team.save_state())) == fresh, (
+            "after reset() the team's state must be what it was when the team was new"
+        )
         fresh = await team.run(task="after reset")
         assert isinstance(fresh.messages[0], TextMessage)
         assert fresh.messages[0].content == "after reset"

@@ -97,11 +97,16 @@ class TerminationConditionConformance(ConformanceBase):
             await condition(firing_messages)
 
     async def test_reset_makes_it_usable_again(
-        self, condition: TerminationCondition, firing_messages: Delta
+        self, condition: TerminationCondition, quiet_messages: Delta, firing_messages: Delta
     ) -> None:
         await condition(firing_messages)
         await condition.reset()
         assert not condition.terminated, "reset() must clear terminated"
+        if quiet_messages:
+            assert await condition(quiet_messages) is None, (
+                "after reset() quiet_messages must not fire it: reset() must forget what "
+                "the condition had counted"
+            )
         assert isinstance(await condition(firing_messages), StopMessage), (
             "after reset() the condition must fire again on the same messages"
         )
