@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from retinue import ComponentError, ConfigurationError, TerminatedError
+from retinue import ComponentError, ConfigurationError, TerminatedError, load_component
 from retinue.chat import (
     HandoffMessage,
     StopMessage,
+    TerminationCondition,
     TextMessage,
     ToolCallExecutionEvent,
     ToolCallRequestEvent,
@@ -181,8 +182,13 @@ async def test_and_fires_once_all_have_fired_on_different_checks() -> None:
     [
         (lambda: MaxMessageTermination(0), "max_messages >= 1"),
         (lambda: TextMentionTermination(""), "non-empty text"),
-        (lambda: TokenUsageTermination(), "at least one limit"),
+        (
+            lambda: TokenUsageTermination(),
+            "^TokenUsageTermination needs at least one limit: max_total_token, "
+            "max_prompt_token or max_completion_token$",
+        ),
         (lambda: TimeoutTermination(-1), "timeout_seconds > 0"),
+        (lambda: TimeoutTermination(0), "timeout_seconds > 0"),
         (lambda: SourceMatchTermination("critic"), "list of sources"),
         (lambda: FunctionalTermination("not callable"), "callable"),  # type: ignore[arg-type]
     ],
@@ -194,8 +200,13 @@ def test_bad_arguments_raise_clear_configuration_errors(build: object, expected:
 
 
 def test_functional_termination_refuses_to_dump() -> None:
-    with pytest.raises(ComponentError, match="cannot be dumped"):
+    with pytest.raises(ComponentError) as caught:
         FunctionalTermination(lambda msgs: True).dump_component()
+    assert str(caught.value).startswith(
+        "FunctionalTermination wraps a Python function and cannot be dumped to a spec; use a "
+        "registered condition (e.g. text_mention, max_message) or combine registered "
+        "conditions with | and &"
+    )
 
 
 def test_conditions_dump_with_their_provider_names() -> None:
@@ -210,3 +221,89 @@ def test_conditions_dump_with_their_provider_names() -> None:
         "max_message",
     ]
     assert spec.config["conditions"][0]["config"] == {"text": "TERMINATE", "sources": ["coder"]}
+
+
+@pytest.mark.parametrize(
+    ("limits", "usage"),
+    [
+        ({"max_prompt_token": 5}, RequestUsage(prompt_tokens=5, completion_tokens=0)),
+        ({"max_completion_token": 5}, RequestUsage(prompt_tokens=0, completion_tokens=5)),
+        ({"max_total_token": 5}, RequestUsage(prompt_tokens=2, completion_tokens=3)),
+    ],
+    ids=["prompt", "completion", "total"],
+)
+async def test_token_usage_fires_exactly_at_each_limit(
+    limits: dict[str, int], usage: RequestUsage
+) -> None:
+    below = RequestUsage(
+        prompt_tokens=max(usage.prompt_tokens - 1, 0),
+        completion_tokens=usage.completion_tokens - (0 if usage.prompt_tokens else 1),
+    )
+    condition = TokenUsageTermination(**limits)
+    assert await condition([text("x", usage=below)]) is None, "one token below the limit"
+    await condition.reset()
+    stop = await condition([text("x", usage=usage)])
+    assert stop is not None, f"{limits} must fire when usage reaches it exactly"
+    # Reset forgets every count: one token short of the limit again stays quiet.
+    await condition.reset()
+    assert condition.terminated is False
+    assert await condition([text("x", usage=below)]) is None
+
+
+async def test_token_usage_completion_limit_ignores_prompt_tokens() -> None:
+    condition = TokenUsageTermination(max_completion_token=10)
+    assert (
+        await condition([text("x", usage=RequestUsage(prompt_tokens=500, completion_tokens=9))])
+        is None
+    )
+    stop = await condition([text("y", usage=RequestUsage(prompt_tokens=0, completion_tokens=1))])
+    assert stop is not None and stop.content == (
+        "Token usage limit reached, total token count: 510, prompt token count: 500, "
+        "completion token count: 10."
+    )
+
+
+@pytest.mark.parametrize(
+    ("condition", "settings"),
+    [
+        (TokenUsageTermination(max_total_token=7), {"max_total_token": 7}),
+        (
+            TokenUsageTermination(max_prompt_token=3, max_completion_token=4),
+            {"max_prompt_token": 3, "max_completion_token": 4},
+        ),
+        (
+            MaxMessageTermination(3, include_agent_event=True),
+            {"max_messages": 3, "include_agent_event": True},
+        ),
+        (TextMessageTermination("bob"), {"source": "bob"}),
+    ],
+    ids=["token_total", "token_prompt_completion", "max_message_events", "text_message"],
+)
+def test_every_setting_survives_dump_and_load(
+    condition: TerminationCondition, settings: dict[str, object]
+) -> None:
+    spec = condition.dump_component()
+    assert settings.items() <= spec.config.items()
+    loaded = load_component(spec, TerminationCondition)
+    assert loaded.dump_component().config == spec.config
+
+
+async def test_max_message_counts_across_checks() -> None:
+    condition = MaxMessageTermination(2)
+    assert await condition([text("a")]) is None
+    assert await condition([text("b")]) is not None
+
+
+async def test_text_mention_looks_past_messages_from_other_sources() -> None:
+    condition = TextMentionTermination("TERMINATE", sources=["coder"])
+    stop = await condition([text("TERMINATE", source="critic"), text("TERMINATE", source="coder")])
+    assert stop is not None
+
+
+async def test_a_fired_condition_names_itself_when_called_again() -> None:
+    condition = MaxMessageTermination(1)
+    await condition([text("a")])
+    with pytest.raises(TerminatedError, match=r"^MaxMessageTermination has already fired"):
+        await condition([text("b")])
+    await condition.reset()
+    assert condition.terminated is False

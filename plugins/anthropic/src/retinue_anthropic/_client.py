@@ -79,6 +79,12 @@ class AnthropicChatCompletionClient(BaseChatCompletionClient["AsyncAnthropic"]):
 
     component_provider: ClassVar[str | None] = "anthropic"
     component_config_schema = AnthropicClientConfig
+    component_ignored_keys: ClassVar[dict[str, str]] = {
+        "tools": "AutoGen's client-level tools; retinue passes tools with each call",
+        "tool_choice": "AutoGen's client-level tool choice; retinue passes it with each call",
+        "response_format": "AutoGen's response format; Claude has no response_format setting",
+        "model_capabilities": "AutoGen's deprecated form of model_info",
+    }
     default_context_window: ClassVar[int | None] = 200_000
     sdk_loggers: ClassVar[tuple[str, ...]] = SDK_LOGGERS
     # 1 token per 3.5 UTF-8 bytes and 4 per message; an image costs 1,600 (the largest
