@@ -288,8 +288,9 @@ def test_every_setting_survives_dump_and_load(
     assert loaded.dump_component().config == spec.config
 
 
-async def test_max_message_counts_across_checks() -> None:
-    condition = MaxMessageTermination(2)
+@pytest.mark.parametrize("include_agent_event", [False, True])
+async def test_max_message_counts_across_checks(include_agent_event: bool) -> None:
+    condition = MaxMessageTermination(2, include_agent_event=include_agent_event)
     assert await condition([text("a")]) is None
     assert await condition([text("b")]) is not None
 
