@@ -109,6 +109,10 @@ class DockerCommandLineCodeExecutorConfig(BaseModel):
     docker_host: str | None = None
     max_output_bytes: int = Field(DEFAULT_MAX_OUTPUT_BYTES, gt=0)
     languages: dict[str, ContainerLanguage] = Field(default_factory=dict)
+    ulimits: dict[str, int | tuple[int, int]] = Field(
+        default_factory=dict,
+        description="resource limits, name -> limit or (soft, hard), e.g. {'nofile': 1024}",
+    )
 
 
 class DockerCommandLineCodeExecutor(CodeExecutor):
@@ -177,6 +181,7 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
         docker_host: str | None = None,
         max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
         languages: dict[str, ContainerLanguage] | None = None,
+        ulimits: dict[str, int | tuple[int, int]] | None = None,
     ) -> None:
         try:
             self._config = DockerCommandLineCodeExecutorConfig(
@@ -202,6 +207,7 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
                 docker_host=docker_host,
                 max_output_bytes=max_output_bytes,
                 languages=languages or {},
+                ulimits=ulimits or {},
             )
         except ValueError as exc:
             raise ConfigurationError(
@@ -319,6 +325,14 @@ class DockerCommandLineCodeExecutor(CodeExecutor):
                 },
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
+                ulimits=[
+                    docker.types.Ulimit(name=name, soft=soft, hard=hard)
+                    for name, (soft, hard) in (
+                        (name, limit if isinstance(limit, tuple) else (limit, limit))
+                        for name, limit in config.ulimits.items()
+                    )
+                ]
+                or None,
                 # Whose container this is, so it is removed if this process is killed.
                 labels=owner_labels(keep=not config.stop_container),
             )
