@@ -333,3 +333,20 @@ async def test_closed_client_refuses_calls(wire: WireServer, make_client: MakeCl
     await client.close()
     with pytest.raises(ConfigurationError, match="closed"):
         await client.create(HELLO)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "create_stream"])
+@pytest.mark.parametrize("kind", ["invalid_request_error", "not_found_error", "api_error"])
+async def test_a_key_quoted_in_any_error_body_is_redacted(
+    wire: WireServer, make_client: MakeClient, kind: str, stream: bool
+) -> None:
+    wire.enqueue(error_response(kind, f"request made with key {TEST_KEY} was refused"))
+    client = make_client()
+    with pytest.raises(RetinueError) as caught:
+        if stream:
+            await drain(client)
+        else:
+            await client.create(HELLO)
+    text = str(caught.value)
+    assert "was refused" in text, "the server's explanation is kept"
+    assert TEST_KEY not in text and TEST_KEY[:12] not in text

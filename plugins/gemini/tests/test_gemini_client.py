@@ -11,6 +11,7 @@ import retinue_gemini.plugin
 from retinue import (
     ConfigurationError,
     ModelAuthenticationError,
+    ModelClientError,
     ModelRateLimitError,
     load_component,
 )
@@ -180,3 +181,22 @@ def test_import_does_not_load_the_sdk() -> None:
     code = "import sys, retinue_gemini, retinue_gemini.plugin; print('openai' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "create_stream"])
+@pytest.mark.parametrize("status", [400, 404, 500])
+async def test_a_key_quoted_in_any_error_body_is_redacted(
+    server: OpenAIWireServer, status: int, stream: bool
+) -> None:
+    client = GeminiChatCompletionClient(
+        "gemini-2.5-flash", api_key=KEY, base_url=server.base_url, max_retries=0
+    )
+    server.enqueue(gemini_error(status, f"request made with key {KEY} was refused"))
+    with pytest.raises(ModelClientError) as caught:
+        if stream:
+            [item async for item in client.create_stream([UserMessage(content="hi")])]
+        else:
+            await client.create([UserMessage(content="hi")])
+    text = str(caught.value)
+    assert "was refused" in text, "the server's explanation is kept"
+    assert KEY not in text

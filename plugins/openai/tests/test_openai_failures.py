@@ -235,3 +235,26 @@ def test_every_error_is_a_retinue_error() -> None:
     ):
         assert issubclass(cls, ModelClientError)
         assert issubclass(cls, RetinueError)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "create_stream"])
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(400, "invalid_request_error"), (404, "not_found_error"), (422, "invalid_request_error")],
+)
+async def test_a_key_quoted_in_any_error_body_is_redacted(
+    server: OpenAIWireServer,
+    client: OpenAIChatCompletionClient,
+    status: int,
+    kind: str,
+    stream: bool,
+) -> None:
+    server.enqueue(openai_error(status, f"request made with key {TEST_KEY} was refused", type=kind))
+    with pytest.raises(ModelClientError) as caught:
+        if stream:
+            [item async for item in client.create_stream(HELLO)]
+        else:
+            await client.create(HELLO)
+    text = str(caught.value)
+    assert "was refused" in text, "the server's explanation is kept"
+    assert TEST_KEY not in text and TEST_KEY[3:] not in text
