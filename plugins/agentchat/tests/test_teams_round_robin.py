@@ -200,7 +200,7 @@ async def test_team_runs_on_a_runtime_passed_in() -> None:
         result = await team.run(task="on my runtime")
     finally:
         await runtime.stop_when_idle()
-    assert sources(result) == ["user", "critic", "writer"]
+    assert sources(result) == ["user", "writer", "critic"]
 
 
 async def test_run_stream_yields_messages_in_order_then_the_result() -> None:
