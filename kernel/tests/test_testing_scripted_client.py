@@ -109,7 +109,7 @@ async def test_model_info_limits_are_enforced() -> None:
 def test_bad_script_and_model_info_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="scripted reply 1 is an empty list"):
         ScriptedChatCompletionClient(["a", []])
-    with pytest.raises(ConfigurationError, match=r"(?s)invalid script.*replies\.0"):
+    with pytest.raises(ConfigurationError, match=r"(?s)invalid script.*replies\[0\]"):
         ScriptedChatCompletionClient([42])  # type: ignore[list-item]
     with pytest.raises(
         ConfigurationError, match="model_info is missing function_calling, json_output, family"
