@@ -263,6 +263,8 @@ class ComponentModel(BaseModel):
 
 #: the longest pydantic message shown per field of an invalid spec
 _MESSAGE_LIMIT = 200
+#: the longest spec file path shown (PATH_MAX on Linux)
+_PATH_LIMIT = 4096
 
 
 def format_validation_error(error: ValidationError, at: str = "") -> str:
@@ -649,7 +651,9 @@ def _parse_spec(spec: Any) -> ComponentModel:
         and (spec.endswith((".json", ".yaml", ".yml")) or _exists(spec))
     ):
         path = Path(spec)
-        source = f"component spec file {bounded_repr(str(path))}"
+        # A path is shown whole up to the system's own limit: cutting a user's path
+        # mid-way would make the message useless, and the OS refuses longer ones anyway.
+        source = f"component spec file {bounded_repr(str(path), _PATH_LIMIT)}"
         data = _parse_text(_read_spec_file(path, source), source=source)
     elif isinstance(spec, str):
         data = _parse_text(spec, source="the component spec text")
