@@ -218,7 +218,7 @@ class ComponentModel(BaseModel):
         config: the provider's config, validated by its schema on load.
     """
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
     provider: str
     kind: str | None = None

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .._errors import StateError
 from .._state import state_error
@@ -22,7 +22,9 @@ __all__ = [
     "UpdateContextResult",
 ]
 
-_MESSAGES = TypeAdapter(list[LLMMessage])
+# Deferred like the message models: the validator is built on the first save or load,
+# not when the module is imported.
+_MESSAGES = TypeAdapter(list[LLMMessage], config=ConfigDict(defer_build=True))
 
 
 class ChatCompletionContext(Component[Any], ABC):
@@ -73,6 +75,8 @@ class ChatCompletionContext(Component[Any], ABC):
 class MemoryContent(BaseModel):
     """One item in a memory: text, JSON, or an image, with a MIME type and metadata."""
 
+    model_config = ConfigDict(defer_build=True)
+
     content: Any
     mime_type: str = "text/plain"
     metadata: dict[str, Any] | None = None
@@ -81,11 +85,15 @@ class MemoryContent(BaseModel):
 class MemoryQueryResult(BaseModel):
     """The memory items that matched a query."""
 
+    model_config = ConfigDict(defer_build=True)
+
     results: list[MemoryContent] = Field(default_factory=list)
 
 
 class UpdateContextResult(BaseModel):
     """What a memory added to a model context."""
+
+    model_config = ConfigDict(defer_build=True)
 
     memories: MemoryQueryResult
 

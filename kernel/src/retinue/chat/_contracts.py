@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .._errors import ConfigurationError, RetinueError
 from ..cancellation import CancellationToken
@@ -40,6 +40,8 @@ def validate_agent_name(name: str) -> str:
 
 class TaskResult(BaseModel):
     """The outcome of a run: every message and event, and why it stopped."""
+
+    model_config = ConfigDict(defer_build=True)
 
     messages: list[Any] = Field(default_factory=list)
     stop_reason: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..cancellation import CancellationToken
 from ..models import SystemMessage
@@ -21,6 +21,8 @@ __all__ = ["ListMemory", "ListMemoryConfig"]
 
 class ListMemoryConfig(BaseModel):
     """The spec of a :class:`ListMemory`: its name and contents."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str | None = None
     memory_contents: list[MemoryContent] = Field(default_factory=list)

@@ -103,7 +103,7 @@ def new_message_id() -> str:
 class BaseMessage(BaseModel):
     """Fields shared by chat messages and events."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=False)
+    model_config = ConfigDict(arbitrary_types_allowed=False, defer_build=True)
 
     type: str
     id: str = Field(default_factory=new_message_id)
@@ -246,7 +246,7 @@ class StructuredMessage(BaseChatMessage, Generic[StructuredT]):
 class _SavedContent(BaseModel):
     """The content of a loaded structured message whose content class is unknown here."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 def _remember_structured(cls: type[BaseMessage]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .._errors import ConfigurationError
 from ..components import ComponentModel, load_nested
@@ -62,6 +62,8 @@ def _without_unpaired_tool_messages(messages: list[LLMMessage]) -> list[LLMMessa
 
 
 class UnboundedContextConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     initial_messages: list[LLMMessage] | None = None
 
 
@@ -83,6 +85,8 @@ class UnboundedChatCompletionContext(ChatCompletionContext):
 
 
 class BufferedContextConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     buffer_size: int = Field(gt=0)
     initial_messages: list[LLMMessage] | None = None
 
@@ -116,6 +120,8 @@ class BufferedChatCompletionContext(ChatCompletionContext):
 
 
 class HeadAndTailContextConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     head_size: int = Field(gt=0)
     tail_size: int = Field(gt=0)
     initial_messages: list[LLMMessage] | None = None
@@ -165,6 +171,8 @@ class HeadAndTailChatCompletionContext(ChatCompletionContext):
 
 
 class TokenLimitedContextConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     model_client: ComponentModel
     token_limit: int | None = Field(default=None, gt=0)
     tool_schema: list[dict[str, Any]] | None = None

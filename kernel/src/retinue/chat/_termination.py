@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from .._errors import TerminatedError
 from ..components import Component, ComponentModel, load_nested
@@ -52,6 +52,8 @@ class TerminationCondition(Component[Any], ABC):
 
 
 class _CombinedConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     conditions: list[ComponentModel]
 
 

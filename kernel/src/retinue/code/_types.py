@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from ..cancellation import CancellationToken
 from ..components import Component
@@ -17,6 +17,8 @@ __all__ = ["CodeBlock", "CodeExecutor", "CodeResult"]
 class CodeBlock(BaseModel):
     """A piece of code and its language (``python``, ``sh``, ...)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     code: str
     language: str
 
@@ -26,6 +28,8 @@ class CodeResult(BaseModel):
 
     ``exit_code`` 0 means success; executors use 124 for a timeout, like ``timeout(1)``.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     exit_code: int
     output: str

@@ -44,7 +44,7 @@ class Image(BaseModel):
     'data:image/png;base64,'
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     type: Literal["Image"] = "Image"
     data: str = Field(description="base64-encoded image bytes")
@@ -80,6 +80,8 @@ class _OptionalExtensions(BaseModel):
     Fields added after the first release stay invisible in the dumps of values that do
     not use them, so saved states and wire payloads keep their earlier shape.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     _omitted_when_none: ClassVar[tuple[str, ...]] = ()
 
@@ -127,6 +129,8 @@ class ThinkingBlock(BaseModel):
     ``"redacted_thinking"`` (encrypted ``data`` only).
     """
 
+    model_config = ConfigDict(defer_build=True)
+
     type: Literal["thinking", "redacted_thinking"] = "thinking"
     thinking: str = ""
     signature: str | None = None
@@ -136,12 +140,16 @@ class ThinkingBlock(BaseModel):
 class SystemMessage(BaseModel):
     """Instructions for the model from the application."""
 
+    model_config = ConfigDict(defer_build=True)
+
     content: str
     type: Literal["SystemMessage"] = "SystemMessage"
 
 
 class UserMessage(BaseModel):
     """Input from a user or another agent; ``source`` names who said it."""
+
+    model_config = ConfigDict(defer_build=True)
 
     content: str | list[str | Image]
     source: str = "user"
@@ -168,6 +176,8 @@ class AssistantMessage(_OptionalExtensions):
 class FunctionExecutionResult(BaseModel):
     """The result of one tool call, matched to it by ``call_id``."""
 
+    model_config = ConfigDict(defer_build=True)
+
     content: str
     name: str
     call_id: str
@@ -176,6 +186,8 @@ class FunctionExecutionResult(BaseModel):
 
 class FunctionExecutionResultMessage(BaseModel):
     """Results of the tool calls of the preceding assistant message."""
+
+    model_config = ConfigDict(defer_build=True)
 
     content: list[FunctionExecutionResult]
     type: Literal["FunctionExecutionResultMessage"] = "FunctionExecutionResultMessage"
@@ -190,6 +202,8 @@ LLMMessage = Annotated[
 
 class RequestUsage(BaseModel):
     """Token counts of one call (or a running total)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -211,12 +225,16 @@ FinishReason = Literal["stop", "length", "function_calls", "content_filter", "un
 class TopLogprob(BaseModel):
     """One alternative token and its log probability."""
 
+    model_config = ConfigDict(defer_build=True)
+
     logprob: float
     bytes: list[int] | None = None
 
 
 class ChatCompletionTokenLogprob(BaseModel):
     """The log probability of one generated token, with its top alternatives."""
+
+    model_config = ConfigDict(defer_build=True)
 
     token: str
     logprob: float

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..components import Component
 from ._delivery import MessageDelivery
@@ -51,6 +51,8 @@ DEFAULT_STOP_GRACE_PERIOD = 5.0
 
 class InProcessRuntimeConfig(BaseModel):
     """Config of :class:`InProcessRuntime` (provider ``inprocess``)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     ignore_unhandled_exceptions: bool = True
     serialize_messages: bool = False

@@ -27,12 +27,16 @@ _CANCELLATION_PARAM = "cancellation_token"
 class Alias(BaseModel):
     """``import name as alias`` inside an :class:`ImportFromModule`."""
 
+    model_config = ConfigDict(defer_build=True)
+
     name: str
     alias: str
 
 
 class ImportFromModule(BaseModel):
     """``from module import a, b as c`` needed by a tool's source code."""
+
+    model_config = ConfigDict(defer_build=True)
 
     module: str
     imports: list[str | Alias]
@@ -46,6 +50,8 @@ class FunctionToolConfig(BaseModel):
     """The spec of a :class:`FunctionTool`: the function as ``source_code`` (run on load,
     only if trusted) or as a ``function`` reference ``"package.module:name"`` (imported on
     load, only from allowed modules)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str
     description: str

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .._errors import CancelledError, ConfigurationError, RetinueError, ToolError, bounded_repr
 from ..cancellation import CancellationToken
@@ -34,12 +34,16 @@ _NOTHING = object()
 class ToolOverride(BaseModel):
     """A new name and/or description a workbench shows for one of its tools."""
 
+    model_config = ConfigDict(defer_build=True)
+
     name: str | None = None
     description: str | None = None
 
 
 class StaticWorkbenchConfig(BaseModel):
     """The spec of a :class:`StaticWorkbench`: its tools' specs and the overrides."""
+
+    model_config = ConfigDict(defer_build=True)
 
     tools: list[ComponentModel] = Field(default_factory=list)
     tool_overrides: dict[str, ToolOverride] = Field(default_factory=dict)

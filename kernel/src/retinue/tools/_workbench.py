@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..cancellation import CancellationToken
 from ..components import Component
@@ -19,6 +19,8 @@ __all__ = ["ImageResultContent", "StreamWorkbench", "TextResultContent", "ToolRe
 class TextResultContent(BaseModel):
     """Text returned by a tool."""
 
+    model_config = ConfigDict(defer_build=True)
+
     type: Literal["TextResultContent"] = "TextResultContent"
     content: str
 
@@ -26,12 +28,16 @@ class TextResultContent(BaseModel):
 class ImageResultContent(BaseModel):
     """An image returned by a tool."""
 
+    model_config = ConfigDict(defer_build=True)
+
     type: Literal["ImageResultContent"] = "ImageResultContent"
     content: Image
 
 
 class ToolResult(BaseModel):
     """The outcome of :meth:`Workbench.call_tool`; errors are results with ``is_error``."""
+
+    model_config = ConfigDict(defer_build=True)
 
     type: Literal["ToolResult"] = "ToolResult"
     name: str
