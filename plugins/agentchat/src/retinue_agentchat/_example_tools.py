@@ -7,7 +7,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from retinue import CancellationToken, ToolError
 from retinue.tools import BaseTool
 
@@ -30,10 +30,14 @@ _MAX_EXPONENT = 10_000  # keeps 9**9**9 from eating the machine
 
 
 class CalculatorArgs(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     expression: str = Field(description="An arithmetic expression, e.g. '(3 + 4) * 2**10'")
 
 
 class _NoConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     pass
 
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from retinue import ConfigurationError, ModelClientError, StateError, bounded_repr, bounded_text
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
@@ -104,6 +104,8 @@ class AssistantAgentConfig(BaseModel):
     ``output_content_type`` and ``tool_call_summary_formatter`` are Python objects and
     are not part of the config: set them again after loading.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str
     model_client: ComponentModel

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from retinue import ConfigurationError
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
@@ -69,6 +69,8 @@ _REFLECT_PROMPT = "Summarize the outcome of the code execution above for the tas
 class ApprovalRequest(BaseModel):
     """Code about to run and the model context it was written in."""
 
+    model_config = ConfigDict(defer_build=True)
+
     code: str
     context: list[LLMMessage]
 
@@ -76,12 +78,16 @@ class ApprovalRequest(BaseModel):
 class ApprovalResponse(BaseModel):
     """Whether the code may run; ``reason`` is reported when it may not."""
 
+    model_config = ConfigDict(defer_build=True)
+
     approved: bool
     reason: str
 
 
 class RetryDecision(BaseModel):
     """The model's answer to "retry after this failure?"."""
+
+    model_config = ConfigDict(defer_build=True)
 
     reason: str
     retry: bool
@@ -92,6 +98,8 @@ ApprovalFuncType = Callable[[ApprovalRequest], "ApprovalResponse | Awaitable[App
 
 class CodeExecutorAgentConfig(BaseModel):
     """Declarative config of :class:`CodeExecutorAgent` (``approval_func`` is not dumped)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str
     code_executor: ComponentModel

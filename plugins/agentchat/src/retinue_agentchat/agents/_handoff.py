@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from retinue import ConfigurationError
 from retinue.components import format_validation_error
 from retinue.tools import Tool, ToolSchema
@@ -22,6 +22,8 @@ class Handoff(BaseModel):
     >>> Handoff(target="planner").name
     'transfer_to_planner'
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     target: str
     description: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from retinue import ConfigurationError
 from retinue.cancellation import CancellationToken
 from retinue.chat import BaseAgentEvent, BaseChatMessage, ChatAgent, Response
@@ -25,6 +25,8 @@ __all__ = [
 class PerSourceFilter(BaseModel):
     """Keep the messages from ``source``: all, or the ``first``/``last`` ``count`` of them."""
 
+    model_config = ConfigDict(defer_build=True)
+
     source: str
     position: Literal["first", "last"] | None = None
     count: int | None = Field(default=None, ge=0)
@@ -33,11 +35,15 @@ class PerSourceFilter(BaseModel):
 class MessageFilterConfig(BaseModel):
     """Which messages pass: those kept by any of the per-source filters."""
 
+    model_config = ConfigDict(defer_build=True)
+
     per_source: list[PerSourceFilter]
 
 
 class MessageFilterAgentConfig(BaseModel):
     """Declarative config of :class:`MessageFilterAgent`."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str
     wrapped_agent: ComponentModel

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from retinue import ConfigurationError, StateTarget, load_all_or_nothing
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
@@ -49,6 +49,8 @@ NO_RESPONSE = "No response."
 
 class SocietyOfMindAgentConfig(BaseModel):
     """Declarative config of :class:`SocietyOfMindAgent`."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str
     team: ComponentModel

@@ -6,7 +6,7 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from retinue import ComponentError, ConfigurationError
 from retinue.chat import BaseAgentEvent, BaseChatMessage
 
@@ -16,6 +16,8 @@ __all__ = ["ExternalTermination", "FunctionalTermination", "TimeoutTermination"]
 
 
 class TimeoutTerminationConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     timeout_seconds: float = Field(gt=0)
 
 
@@ -54,6 +56,8 @@ class TimeoutTermination(FiringCondition):
 
 
 class _NoConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     pass
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from retinue import ConfigurationError
 from retinue.chat import (
     BaseChatMessage,
@@ -33,6 +33,8 @@ __all__ = [
 
 
 class MaxMessageTerminationConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     max_messages: int = Field(ge=1)
     include_agent_event: bool = False
 
@@ -78,6 +80,8 @@ class MaxMessageTermination(FiringCondition):
 
 
 class TextMentionTerminationConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     text: str
     sources: list[str] | None = None
 
@@ -114,6 +118,8 @@ class TextMentionTermination(FiringCondition):
 
 
 class _NoConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     pass
 
 
@@ -137,6 +143,8 @@ class StopMessageTermination(FiringCondition):
 
 
 class TokenUsageTerminationConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     max_total_token: int | None = None
     max_prompt_token: int | None = None
     max_completion_token: int | None = None
@@ -200,6 +208,8 @@ class TokenUsageTermination(FiringCondition):
 
 
 class HandoffTerminationConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     target: str
 
 
@@ -227,6 +237,8 @@ class HandoffTermination(FiringCondition):
 
 
 class SourceMatchTerminationConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     sources: list[str]
 
 
@@ -259,6 +271,8 @@ class SourceMatchTermination(FiringCondition):
 
 
 class TextMessageTerminationConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     source: str | None = None
 
 
@@ -286,6 +300,8 @@ class TextMessageTermination(FiringCondition):
 
 
 class FunctionCallTerminationConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     function_name: str
 
 

@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from retinue import (
     CancellationToken,
     ComponentLoadError,
@@ -72,6 +72,8 @@ OutputItem = BaseAgentEvent | BaseChatMessage | GroupChatTermination
 
 class GroupChatConfig(BaseModel):
     """The spec fields every group chat shares; teams add their own."""
+
+    model_config = ConfigDict(defer_build=True)
 
     participants: list[ComponentModel]
     name: str | None = None

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from typing import Annotated, Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from retinue import ConfigurationError, ToolError
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
@@ -27,6 +27,8 @@ __all__ = ["AgentTool", "AgentToolConfig", "TaskRunnerToolArgs", "TeamTool", "Te
 
 class TaskRunnerToolArgs(BaseModel):
     """The one argument of an agent or team tool."""
+
+    model_config = ConfigDict(defer_build=True)
 
     task: Annotated[str, "The task to be executed."]
 
@@ -84,6 +86,8 @@ class _TaskRunnerTool(
 class AgentToolConfig(BaseModel):
     """Declarative config of :class:`AgentTool`."""
 
+    model_config = ConfigDict(defer_build=True)
+
     agent: ComponentModel
     return_value_as_last_message: bool = False
 
@@ -128,6 +132,8 @@ class AgentTool(_TaskRunnerTool):
 
 class TeamToolConfig(BaseModel):
     """Declarative config of :class:`TeamTool`."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str
     description: str

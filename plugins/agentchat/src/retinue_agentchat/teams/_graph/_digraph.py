@@ -24,7 +24,7 @@ class DiGraphEdge(BaseModel):
     with ``"any"`` the first one starts it.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     target: str
     condition: EdgeCondition = None
@@ -49,6 +49,8 @@ class DiGraphEdge(BaseModel):
 class DiGraphNode(BaseModel):
     """A participant in the graph and its outgoing edges."""
 
+    model_config = ConfigDict(defer_build=True)
+
     name: str
     edges: list[DiGraphEdge] = []
     activation: Activation = "all"
@@ -56,6 +58,8 @@ class DiGraphNode(BaseModel):
 
 class DiGraph(BaseModel):
     """Nodes by name, and the node to start from when the graph has several roots."""
+
+    model_config = ConfigDict(defer_build=True)
 
     nodes: dict[str, DiGraphNode]
     default_start_node: str | None = None
