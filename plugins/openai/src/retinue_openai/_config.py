@@ -18,7 +18,7 @@ __all__ = [
 class CreateArgumentsConfig(BaseModel):
     """Arguments sent with every request (``extra_create_args`` can override them per call)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     temperature: float | None = None
     top_p: float | None = None
