@@ -19,7 +19,7 @@ if installed server-everything "$everything" && installed server-filesystem "$fi
 fi
 if ! command -v npm >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+        apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm >/dev/null
     else
         echo "setup-mcp-servers: node and npm are needed (e.g. apt-get install -y nodejs npm)" >&2
         exit 1
