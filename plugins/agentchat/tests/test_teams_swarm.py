@@ -8,7 +8,11 @@ from retinue.chat import HandoffMessage, TaskResult
 from retinue.models import FunctionCall
 from retinue.testing import ScriptedChatAgent, ScriptedChatCompletionClient, TeamConformance
 from retinue_agentchat.agents import AssistantAgent
-from retinue_agentchat.conditions import HandoffTermination, MaxMessageTermination
+from retinue_agentchat.conditions import (
+    HandoffTermination,
+    MaxMessageTermination,
+    TextMentionTermination,
+)
 from retinue_agentchat.teams import Swarm, TeamRunError
 
 
@@ -120,3 +124,24 @@ async def test_a_swarm_runs_when_every_message_crosses_a_process_boundary() -> N
             await team.run(task="again")
     finally:
         await runtime.stop()
+
+
+async def test_the_users_handoff_resumes_the_swarm_with_its_target() -> None:
+    triage_client = ScriptedChatCompletionClient([handoff("refunds"), "Back with triage. DONE"])
+    triage = AssistantAgent("triage", triage_client, handoffs=["refunds", "user"])
+    refunds = agent("refunds", [handoff("user")], ["triage", "user"])
+    team = Swarm(
+        [triage, refunds],
+        termination_condition=HandoffTermination("user") | TextMentionTermination("DONE"),
+    )
+    first = await team.run(task="I want my money back")
+    assert first.stop_reason == "Handoff to user from refunds detected."
+    assert refunds.name == first.messages[-1].source
+    # The user answers by handing the floor to triage, not to refunds (who spoke last).
+    answer = HandoffMessage(content="Order 42, please check it.", source="user", target="triage")
+    resumed = await team.run(task=answer)
+    assert sources(resumed) == ["user", "triage"]
+    assert resumed.messages[-1].to_text() == "Back with triage. DONE"
+    # triage's model is handed the user's handoff text.
+    last_request = triage_client.requests[-1]
+    assert "Order 42, please check it." in str(last_request.messages)
