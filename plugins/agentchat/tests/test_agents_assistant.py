@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel
 from retinue import CancellationToken, CancelledError
 from retinue.chat import (
+    BufferedChatCompletionContext,
     HandoffMessage,
     ListMemory,
     MemoryContent,
@@ -73,6 +74,29 @@ async def test_second_turn_sees_the_first() -> None:
     sent = client.requests[1].messages
     assert [type(m) for m in sent] == [UserMessage, AssistantMessage, UserMessage]
     assert sent[1].content == "one"
+
+
+async def test_the_model_is_sent_what_the_model_context_holds() -> None:
+    client = ScriptedChatCompletionClient(["one", "two"])
+    kiwi = UserMessage(content="The code word is kiwi.", source="user")
+    context = BufferedChatCompletionContext(buffer_size=2, initial_messages=[kiwi])
+    agent = AssistantAgent("helper", client, system_message="Be brief.", model_context=context)
+
+    await agent.run(task="first")
+    await agent.run(task="second")
+
+    # The context's initial message reaches the model, and its buffer limit shows: the
+    # second request holds only the two newest messages, not the whole conversation.
+    assert client.requests[0].messages == [
+        SystemMessage(content="Be brief."),
+        kiwi,
+        UserMessage(content="first", source="user"),
+    ]
+    assert client.requests[1].messages == [
+        SystemMessage(content="Be brief."),
+        AssistantMessage(content="one", source="helper"),
+        UserMessage(content="second", source="user"),
+    ]
 
 
 async def test_tool_call_then_summary() -> None:
