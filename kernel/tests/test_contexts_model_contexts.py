@@ -24,6 +24,7 @@ from retinue.models import (
     UserMessage,
 )
 from retinue.testing import ScriptedChatCompletionClient, isolated_registry
+from retinue.tools import ToolSchema
 
 
 def user(n: int) -> UserMessage:
@@ -92,6 +93,42 @@ async def test_token_limited_drops_middle_messages_until_it_fits() -> None:
     assert messages[0] == user(0)
     assert messages[-1] == user(5)
     assert len(messages) == 3
+
+
+SEARCH_SCHEMA: ToolSchema = {
+    "name": "search_the_product_catalogue",
+    "description": "Search the product catalogue by name, colour, size and price range.",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "query": {"type": "string", "description": "words to look for"},
+            "max_price": {"type": "number", "description": "highest price in euros"},
+        },
+        "required": ["query"],
+    },
+}
+
+
+@pytest.mark.parametrize("with_window", [False, True], ids=["token_limit", "context_window"])
+async def test_token_limited_counts_the_tool_schemas_against_the_budget(with_window: bool) -> None:
+    info = {"vision": False, "function_calling": True, "json_output": True, "family": "x"}
+    client = ScriptedChatCompletionClient([])
+    history = [user(n) for n in range(6)]
+    # A budget that holds the whole history alone, but only three messages next to the
+    # tool schema.
+    budget = client.count_tokens(history[:3], tools=[SEARCH_SCHEMA])
+    assert client.count_tokens(history) <= budget
+    if with_window:
+        client = ScriptedChatCompletionClient([], model_info={**info, "context_window": budget})
+    limit = None if with_window else budget
+    without_tools = TokenLimitedChatCompletionContext(client, token_limit=limit)
+    with_tools = TokenLimitedChatCompletionContext(
+        client, token_limit=limit, tool_schema=[SEARCH_SCHEMA]
+    )
+    await fill(without_tools, history)
+    await fill(with_tools, history)
+    assert await without_tools.get_messages() == history
+    assert await with_tools.get_messages() == [user(0), user(1), user(5)]
 
 
 async def test_token_limited_uses_the_context_window_without_a_limit() -> None:
