@@ -99,6 +99,10 @@ def _record(session: nox.Session, dist: str, row: str, outcome: str, **extra: ob
     Path(folder, f"{dist}--{row}--{python}.json").write_text(json.dumps(cell), encoding="utf-8")
 
 
+class DependenciesDidNotInstall(Exception):
+    """A row's third-party dependencies cannot be installed on the session's Python."""
+
+
 def _install(
     session: nox.Session, target: compatibility.Distribution, row: compatibility.Row
 ) -> list[str]:
@@ -125,7 +129,15 @@ def _install(
         pins.append(pin)
     if third_party:
         resolution = "lowest-direct" if row.kernel == "min" and not pins else "highest"
-        session.install(*third_party, *pins, f"--resolution={resolution}")
+        try:
+            session.install(*third_party, *pins, f"--resolution={resolution}")
+        except nox.command.CommandFailed:
+            # The index was reachable (the matrix checked): what the declarations allow at
+            # this end does not install on this Python, a compatibility result of its own.
+            wanted = ", ".join(f"`{r}`" for r in [*third_party, *pins])
+            raise DependenciesDidNotInstall(
+                f"{wanted} did not install at --resolution={resolution}"
+            ) from None
     if not target.is_kernel:
         session.install(str(target.path), "--no-deps")
     # Test-only siblings (e.g. retinue-local in agentchat's test group) come from their folders.
@@ -151,6 +163,13 @@ def tests(session: nox.Session, dist: str, row: str) -> None:
         python_version, versions = _installed_versions(session, ["retinue", *names])
     except compatibility.MatrixRefused as exc:
         _record(session, dist, row, "error", note=str(exc))
+        session.error(str(exc))
+    except DependenciesDidNotInstall as exc:
+        output = session.run(
+            "python", "-c", "import platform; print(platform.python_version())", silent=True
+        )
+        assert isinstance(output, str)
+        _record(session, dist, row, "fail", note=str(exc), python_version=output.strip())
         session.error(str(exc))
     except nox.command.CommandFailed:
         note = f"installing failed; the log of {session.name} says why"

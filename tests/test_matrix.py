@@ -533,3 +533,22 @@ def test_ci_runs_two_corners_of_every_distribution_and_they_are_real_sessions(
     assert set(selected) <= sessions
     # The SDK majors are in the full matrix only.
     assert "tests-3.12(ahead-openai-2.x-floor)" in sessions
+
+
+def test_a_declared_end_that_does_not_install_is_a_failed_cell_saying_so(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path, {"agentchat": ["retinue>=0.1,<0.2", "pyyaml>=6"]})
+    record = {
+        "dist": "agentchat",
+        "row": "min",
+        "python": "3.13",
+        "outcome": "fail",
+        "date": "2026-12-02",
+        "python_version": "3.13.0",
+        "note": "`pyyaml>=6` did not install at --resolution=lowest-direct",
+    }
+    fresh = compatibility.collect_run([record], [])
+    page = compatibility.render(workspace, compatibility.plan(workspace), fresh, ["3.13"])
+    assert (
+        "| min (0.1.0) | every dependency at its floor | **FAIL**<br>`pyyaml>=6` did not "
+        "install at --resolution=lowest-direct<br>Python 3.13.0, 2026-12-02 |"
+    ) in page
