@@ -9,6 +9,12 @@ topic, its own messages) until the manager says stop.
 Without a ``runtime`` argument the team embeds an in-process runtime, started for
 each run and stopped when idle; with one, the caller starts and stops it.
 
+On a runtime that spans processes (``retinue-grpc``) every process builds the same
+team with the same ``team_id`` (so the agent and topic types match) and registers
+only the participants it hosts (``hosted_participants``): a worker calls
+:meth:`BaseGroupChat.register_participants`; the process that runs the team registers
+the manager, which hands the run's output to the caller in that process.
+
 A caller that stops reading the stream early (``break``, an exception in its loop, a
 cancelled task, or a generator just dropped) ends the run: the run's token is
 cancelled, and the embedded runtime is stopped with its handlers cancelled, so no
@@ -21,7 +27,7 @@ import asyncio
 import uuid
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -117,6 +123,10 @@ class BaseGroupChat(Team, ABC):
     Calling :meth:`run` again continues the conversation (the task may be None);
     :meth:`reset` starts over.  One run at a time: a concurrent second run raises
     :class:`TeamRunError`.
+
+    ``team_id`` names the team's agent and topic types (a fresh random id by default);
+    ``hosted_participants`` names the participants whose agents this process hosts (all
+    by default).  A team spread over processes gives every process the same ``team_id``.
     """
 
     #: the manager's name: the source of its stop messages and team events
@@ -132,6 +142,8 @@ class BaseGroupChat(Team, ABC):
         max_turns: int | None = None,
         runtime: AgentRuntime | None = None,
         emit_team_events: bool = False,
+        team_id: str | None = None,
+        hosted_participants: Collection[str] | None = None,
     ) -> None:
         self._name = name or type(self).__name__
         self._description = description or f"A team of {len(participants)} participants."
@@ -151,10 +163,12 @@ class BaseGroupChat(Team, ABC):
         self._termination_condition = termination_condition
         self._max_turns = max_turns
         self._emit_team_events = emit_team_events
-        self._team_id = uuid.uuid4().hex
+        self._team_id = self._checked_team_id(team_id)
+        self._hosted = self._checked_hosted(hosted_participants)
         self._embedded = runtime is None
         self._runtime: AgentRuntime | None = runtime
         self._registered = False
+        self._participants_registered = False
         self._active_run: _Run | None = None
         self._output: OutputChannel[OutputItem] | None = None
         self._group_topic_type = f"group_topic_{self._team_id}"
@@ -211,6 +225,41 @@ class BaseGroupChat(Team, ABC):
                 f"{', '.join(duplicates)}"
             )
 
+    @staticmethod
+    def _checked_team_id(team_id: str | None) -> str:
+        if team_id is None:
+            return uuid.uuid4().hex
+        # It becomes part of agent and topic type names, which hold identifier characters.
+        if (
+            not isinstance(team_id, str)
+            or not team_id
+            or not f"x{team_id}".replace("-", "_").isidentifier()
+        ):
+            raise ConfigurationError(
+                f"team_id must be a non-empty string of letters, digits, '_' or '-', "
+                f"got {bounded_repr(team_id)}; every process of a distributed team uses the "
+                "same one"
+            )
+        return team_id
+
+    def _checked_hosted(self, hosted: Collection[str] | None) -> frozenset[str]:
+        names = [participant_name(p) for p in self._participants]
+        if hosted is None:
+            return frozenset(names)
+        if isinstance(hosted, str):
+            raise ConfigurationError(
+                f"hosted_participants must be a collection of participant names, got the "
+                f"string {bounded_repr(hosted)}; wrap a single name in a list"
+            )
+        unknown = sorted(str(n) for n in hosted if n not in names)
+        if unknown:
+            raise ConfigurationError(
+                f"hosted_participants names {bounded_repr(unknown)}, which are not "
+                f"participants of {type(self).__name__}; its participants are "
+                f"{', '.join(names)}"
+            )
+        return frozenset(hosted)
+
     # --- what subclasses provide ------------------------------------------------
 
     @abstractmethod
@@ -242,12 +291,20 @@ class BaseGroupChat(Team, ABC):
             self._runtime = InProcessRuntime()
         return self._runtime
 
-    async def _register(self) -> None:
-        if self._registered:
+    async def register_participants(self) -> None:
+        """Register the containers of the hosted participants on the team's runtime.
+
+        For a worker of a distributed runtime that hosts some participants of a team run
+        from another process: it registers those participants (``hosted_participants``,
+        all by default) and not the manager.  Running the team registers them itself.
+        """
+        if self._participants_registered:
             return
         runtime = self._get_runtime()
         for participant in self._participants:
             name = participant_name(participant)
+            if name not in self._hosted:
+                continue  # another process hosts it
             agent_type = self._participant_types[name]
 
             def make_container(
@@ -264,6 +321,13 @@ class BaseGroupChat(Team, ABC):
             await ParticipantContainer.register(runtime, agent_type, make_container)
             # Only its own topic: the manager hands it the others' messages with each request.
             await runtime.add_subscription(TypeSubscription(agent_type, agent_type))
+        self._participants_registered = True
+
+    async def _register(self) -> None:
+        if self._registered:
+            return
+        await self.register_participants()
+        runtime = self._get_runtime()
         setup = self._setup()
         await runtime.register_factory(self._manager_type, lambda: self._create_manager(setup))
         await runtime.add_subscription(TypeSubscription(self._group_topic_type, self._manager_type))
