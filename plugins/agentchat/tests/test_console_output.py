@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
 import re
+import select
+import subprocess
+import sys
+import time
 from collections.abc import AsyncGenerator
 
 import pytest
@@ -80,16 +86,69 @@ async def test_without_stats_there_is_no_usage_or_summary_and_no_escape_codes() 
     assert "\033[" not in out.getvalue()
 
 
-class FakeTerminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+CONSOLE_ON_STDOUT = """
+import asyncio
+from retinue.testing import ScriptedChatAgent
+from retinue_agentchat.teams import RoundRobinGroupChat
+from retinue_agentchat.ui import Console
+
+team = RoundRobinGroupChat([ScriptedChatAgent("writer", ["draft"])], max_turns=1)
+asyncio.run(Console(team.run_stream(task="write")))
+"""
 
 
-async def test_headers_are_bold_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    out = FakeTerminal()
-    await Console(stream_of(*a_run()), output=out)
-    assert "\033[1m---------- TextMessage (user) ----------\033[0m" in out.getvalue()
+def console_on_a_terminal(no_color: str | None) -> str:
+    """What ``Console`` writes to standard output when that is a real terminal (a pty)."""
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color is not None:
+        env["NO_COLOR"] = no_color
+    leader, follower = pty.openpty()
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", CONSOLE_ON_STDOUT],
+            stdin=subprocess.DEVNULL,
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        os.close(follower)
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + 120
+        while True:
+            # A hung child fails the test instead of blocking the read forever.
+            ready, _, _ = select.select([leader], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                child.kill()
+                pytest.fail("the Console child process wrote nothing for 120 seconds")
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closes (EIO) once the child has exited
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        _, stderr = child.communicate(timeout=120)
+    finally:
+        os.close(leader)
+    assert child.returncode == 0, stderr.decode()
+    return b"".join(chunks).decode()
+
+
+def test_headers_are_bold_on_a_terminal() -> None:
+    text = console_on_a_terminal(no_color=None)
+    assert "\033[1m---------- TextMessage (user) ----------\033[0m" in text
+
+
+def test_no_color_keeps_a_terminal_plain() -> None:
+    text = console_on_a_terminal(no_color="1")
+    assert "---------- TextMessage (user) ----------" in text
+    assert "\033[" not in text
+
+
+def test_an_empty_no_color_leaves_colour_on() -> None:
+    # no-color.org: NO_COLOR turns colour off when present and not an empty string.
+    text = console_on_a_terminal(no_color="")
+    assert "\033[1m---------- TextMessage (user) ----------\033[0m" in text
 
 
 async def test_an_agent_response_stream_ends_with_inner_message_count() -> None:

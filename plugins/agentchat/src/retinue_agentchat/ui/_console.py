@@ -27,9 +27,10 @@ _RESET = "\033[0m"
 
 
 def _use_color(output: TextIO) -> bool:
-    # Escape codes only for a real terminal, never into files or pipes (or with NO_COLOR).
+    # Escape codes only for a real terminal, never into files or pipes, nor with NO_COLOR
+    # set to a non-empty value (no-color.org: an empty NO_COLOR leaves colour on).
     isatty = getattr(output, "isatty", None)
-    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
 
 
 async def Console(
