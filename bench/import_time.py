@@ -15,7 +15,10 @@ Every sample is a fresh interpreter.  Both frameworks read compiled bytecode fro
 private cache (``PYTHONPYCACHEPREFIX``) that a warm-up import fills first, which is what
 an installed package has: a machine that keeps no bytecode (``PYTHONDONTWRITEBYTECODE``,
 or an environment installed without compiling it) would otherwise time the compiler on
-whichever side happens to lack its cache.  ``--framework all`` alternates the two
+whichever side happens to lack its cache.  ``--bytecode as-is`` runs the children in
+this process's environment and caches instead (how the issue's first numbers were
+taken, on a machine with ``PYTHONDONTWRITEBYTECODE=1`` and an AutoGen environment
+installed without bytecode).  ``--framework all`` alternates the two
 frameworks sample by sample, so load on a shared machine hits both alike, and prints
 the fastest and the median sample of each and the ratio of the fastest.
 """
@@ -66,7 +69,10 @@ print(time.perf_counter() - wall, time.process_time() - cpu)
 """
 
 
-def child_env(cache: str) -> dict[str, str]:
+def child_env(cache: str | None) -> dict[str, str]:
+    """The children's environment: a private bytecode cache, or (``None``) this one's."""
+    if cache is None:
+        return dict(os.environ)
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = cache
     return env
@@ -88,7 +94,7 @@ def sample(python: str, imports: str, env: dict[str, str]) -> tuple[float, float
 
 
 def measure(
-    pythons: dict[str, str], case: str, runs: int, cache: str
+    pythons: dict[str, str], case: str, runs: int, cache: str | None
 ) -> dict[str, list[tuple[float, float]]]:
     """``runs`` samples per framework, frameworks alternating, after one warm-up each."""
     env = child_env(cache)
@@ -101,7 +107,9 @@ def measure(
     return samples
 
 
-def record(case: str, framework: str, samples: list[tuple[float, float]]) -> dict[str, object]:
+def record(
+    case: str, framework: str, samples: list[tuple[float, float]], bytecode: str
+) -> dict[str, object]:
     walls = [wall for wall, _ in samples]
     return {
         "bench": BENCH_NAMES[case],
@@ -109,6 +117,7 @@ def record(case: str, framework: str, samples: list[tuple[float, float]]) -> dic
         "value": round(min(walls), 4),
         "unit": "s",
         "case": case,
+        "bytecode": bytecode,
         "median_s": round(statistics.median(walls), 4),
         "cpu_s": round(min(cpu for _, cpu in samples), 4),
         "runs": len(samples),
@@ -116,7 +125,7 @@ def record(case: str, framework: str, samples: list[tuple[float, float]]) -> dic
     }
 
 
-def side_by_side(cases: list[str], runs: int) -> None:
+def side_by_side(cases: list[str], runs: int, bytecode: str) -> None:
     """Both frameworks in one run: JSON records, then a table with the ratios."""
     from compare import autogen_python
 
@@ -124,12 +133,12 @@ def side_by_side(cases: list[str], runs: int) -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="import-time-pycache-") as cache:
         for case in cases:
-            samples = measure(pythons, case, runs, cache)
-            records = {name: record(case, name, samples[name]) for name in pythons}
+            samples = measure(pythons, case, runs, cache if bytecode == "warm" else None)
+            records = {name: record(case, name, samples[name], bytecode) for name in pythons}
             for item in records.values():
                 print(json.dumps(item))
             rows.append((case, records["retinue"], records["autogen"]))
-    print(f"\nfresh interpreters, {runs} samples each, alternating; seconds")
+    print(f"\nfresh interpreters, {runs} samples each, alternating, {bytecode} bytecode; seconds")
     print(
         "| case | retinue fastest | retinue median | AutoGen 0.7.5 fastest | AutoGen median "
         "| AutoGen / retinue |"
@@ -156,15 +165,22 @@ def main() -> None:
     parser.add_argument("--framework", choices=(*BENCH_FRAMEWORKS, "all"), default="all")
     parser.add_argument("--case", choices=tuple(IMPORTS), action="append")
     parser.add_argument("--runs", type=int, default=21, help="fresh interpreters per framework")
+    parser.add_argument(
+        "--bytecode",
+        choices=("warm", "as-is"),
+        default="warm",
+        help="warm: a private bytecode cache filled before timing; as-is: this environment's",
+    )
     args = parser.parse_args()
     cases = args.case or list(IMPORTS)
     if args.framework == "all":
-        side_by_side(cases, args.runs)
+        side_by_side(cases, args.runs, args.bytecode)
         return
     with tempfile.TemporaryDirectory(prefix="import-time-pycache-") as cache:
         for case in cases:
-            samples = measure({args.framework: sys.executable}, case, args.runs, cache)
-            print(json.dumps(record(case, args.framework, samples[args.framework])))
+            pythons = {args.framework: sys.executable}
+            samples = measure(pythons, case, args.runs, cache if args.bytecode == "warm" else None)
+            print(json.dumps(record(case, args.framework, samples[args.framework], args.bytecode)))
 
 
 if __name__ == "__main__":
