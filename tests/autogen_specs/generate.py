@@ -14,7 +14,11 @@ the tests need no AutoGen; to refresh them run, in the benchmark's AutoGen envir
 
 Nothing here connects anywhere: components are built and dumped, never run.  The files
 in ``messages/`` are a ``StructuredMessage[Weather]`` and the state of a team that
-produced one, as AutoGen saves them.
+produced one, as AutoGen saves them.  The files in ``states/`` are what
+``team.save_state()`` returns after a first run of a round-robin, selector and swarm team
+of AssistantAgents (one with a tool call in its model context, one with a buffered
+context), each with ``"continuation"``: the source and text of every message AutoGen's
+team produced when run once more after saving, so retinue's continuation can be compared.
 """
 
 from __future__ import annotations
@@ -119,7 +123,9 @@ def mcp_tool() -> Any:
 def stdio_params() -> Any:
     from autogen_ext.tools.mcp import StdioServerParams
 
-    return StdioServerParams(command="python", args=["-m", "my_mcp_server"], read_timeout_seconds=10)
+    return StdioServerParams(
+        command="python", args=["-m", "my_mcp_server"], read_timeout_seconds=10
+    )
 
 
 def sse_params() -> Any:
@@ -142,7 +148,10 @@ def model_clients() -> dict[str, Callable[[], Any]]:
     )
     from autogen_ext.models.cache import ChatCompletionCache
     from autogen_ext.models.ollama import OllamaChatCompletionClient
-    from autogen_ext.models.openai import AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient
+    from autogen_ext.models.openai import (
+        AzureOpenAIChatCompletionClient,
+        OpenAIChatCompletionClient,
+    )
 
     return {
         "replay_client": lambda: replay("Hello"),
@@ -219,7 +228,11 @@ def agents() -> dict[str, Callable[[], Any]]:
         "assistant_agent_with_memory": lambda: AssistantAgent(
             "rememberer",
             model_client=openai(),
-            memory=[ListMemory(memory_contents=[MemoryContent(content="Likes tea.", mime_type="text/plain")])],
+            memory=[
+                ListMemory(
+                    memory_contents=[MemoryContent(content="Likes tea.", mime_type="text/plain")]
+                )
+            ],
             model_context=BufferedChatCompletionContext(buffer_size=4),
         ),
         "assistant_agent_with_mcp_workbench": lambda: AssistantAgent(
@@ -236,12 +249,16 @@ def agents() -> dict[str, Callable[[], Any]]:
         ),
         "user_proxy_agent": lambda: UserProxyAgent("user"),
         "society_of_mind_agent": lambda: SocietyOfMindAgent(
-            "society", team=RoundRobinGroupChat([writer(), critic()], max_turns=2), model_client=openai()
+            "society",
+            team=RoundRobinGroupChat([writer(), critic()], max_turns=2),
+            model_client=openai(),
         ),
         "message_filter_agent": lambda: MessageFilterAgent(
             "filtered",
             wrapped_agent=critic(),
-            filter=MessageFilterConfig(per_source=[PerSourceFilter(source="user", position="last", count=1)]),
+            filter=MessageFilterConfig(
+                per_source=[PerSourceFilter(source="user", position="last", count=1)]
+            ),
         ),
         "file_surfer_agent": lambda: FileSurfer("file_surfer", model_client=openai()),
     }
@@ -273,10 +290,14 @@ def teams() -> dict[str, Callable[[], Any]]:
         first, second = writer(), critic()
         builder = DiGraphBuilder()
         builder.add_node(first).add_node(second).add_edge(first, second)
-        return GraphFlow([first, second], graph=builder.build(), termination_condition=MaxMessageTermination(5))
+        return GraphFlow(
+            [first, second], graph=builder.build(), termination_condition=MaxMessageTermination(5)
+        )
 
     return {
-        "round_robin_team": lambda: RoundRobinGroupChat([writer(), critic()], termination_condition=stop),
+        "round_robin_team": lambda: RoundRobinGroupChat(
+            [writer(), critic()], termination_condition=stop
+        ),
         "round_robin_team_openai": lambda: RoundRobinGroupChat(
             [
                 AssistantAgent("planner", model_client=openai()),
@@ -286,24 +307,33 @@ def teams() -> dict[str, Callable[[], Any]]:
             max_turns=6,
         ),
         "selector_team": lambda: SelectorGroupChat(
-            [writer(), critic()], model_client=replay("writer", "critic", "writer"), termination_condition=stop
+            [writer(), critic()],
+            model_client=replay("writer", "critic", "writer"),
+            termination_condition=stop,
         ),
         "selector_team_openai": lambda: SelectorGroupChat(
-            [AssistantAgent("planner", model_client=openai()), AssistantAgent("reviewer", model_client=openai())],
+            [
+                AssistantAgent("planner", model_client=openai()),
+                AssistantAgent("reviewer", model_client=openai()),
+            ],
             model_client=openai(),
             termination_condition=MaxMessageTermination(8),
             allow_repeated_speaker=True,
         ),
         "swarm_team": lambda: Swarm(
             [
-                AssistantAgent("alice", model_client=replay("Hi from alice. TERMINATE"), handoffs=["bob"]),
+                AssistantAgent(
+                    "alice", model_client=replay("Hi from alice. TERMINATE"), handoffs=["bob"]
+                ),
                 AssistantAgent("bob", model_client=replay("Hi from bob.")),
             ],
             termination_condition=TextMentionTermination("TERMINATE"),
         ),
         "graph_flow_team": graph_flow,
         "magentic_one_team": lambda: MagenticOneGroupChat(
-            [AssistantAgent("researcher", model_client=openai())], model_client=openai(), max_turns=10
+            [AssistantAgent("researcher", model_client=openai())],
+            model_client=openai(),
+            max_turns=10,
         ),
     }
 
@@ -313,7 +343,9 @@ def conditions() -> dict[str, Callable[[], Any]]:
         "max_message_termination": lambda: MaxMessageTermination(5, include_agent_event=True),
         "text_mention_termination": lambda: TextMentionTermination("DONE", sources=["writer"]),
         "stop_message_termination": StopMessageTermination,
-        "token_usage_termination": lambda: TokenUsageTermination(max_total_token=1000, max_prompt_token=800),
+        "token_usage_termination": lambda: TokenUsageTermination(
+            max_total_token=1000, max_prompt_token=800
+        ),
         "handoff_termination": lambda: HandoffTermination(target="user"),
         "timeout_termination": lambda: TimeoutTermination(timeout_seconds=60),
         "external_termination": ExternalTermination,
@@ -321,18 +353,20 @@ def conditions() -> dict[str, Callable[[], Any]]:
         "text_message_termination": lambda: TextMessageTermination(source="writer"),
         "function_call_termination": lambda: FunctionCallTermination("word_count"),
         "conditions": lambda: (
-            MaxMessageTermination(5)
-            | TextMentionTermination("DONE")
-            | StopMessageTermination()
-            | TokenUsageTermination(max_total_token=1000)
-            | HandoffTermination(target="user")
-            | TimeoutTermination(timeout_seconds=60)
-            | ExternalTermination()
-            | SourceMatchTermination(["critic"])
-            | TextMessageTermination(source="writer")
-            | FunctionCallTermination("word_count")
-        )
-        & MaxMessageTermination(2),
+            (
+                MaxMessageTermination(5)
+                | TextMentionTermination("DONE")
+                | StopMessageTermination()
+                | TokenUsageTermination(max_total_token=1000)
+                | HandoffTermination(target="user")
+                | TimeoutTermination(timeout_seconds=60)
+                | ExternalTermination()
+                | SourceMatchTermination(["critic"])
+                | TextMessageTermination(source="writer")
+                | FunctionCallTermination("word_count")
+            )
+            & MaxMessageTermination(2)
+        ),
     }
 
 
@@ -341,7 +375,9 @@ def contexts() -> dict[str, Callable[[], Any]]:
         "unbounded_context": UnboundedChatCompletionContext,
         "buffered_context": lambda: BufferedChatCompletionContext(buffer_size=5),
         "head_and_tail_context": lambda: HeadAndTailChatCompletionContext(head_size=2, tail_size=3),
-        "token_limited_context": lambda: TokenLimitedChatCompletionContext(model_client=openai(), token_limit=2000),
+        "token_limited_context": lambda: TokenLimitedChatCompletionContext(
+            model_client=openai(), token_limit=2000
+        ),
     }
 
 
@@ -377,7 +413,9 @@ def tools_and_workbenches() -> dict[str, Callable[[], Any]]:
             method="POST",
             json_schema={"type": "object", "properties": {"word": {"type": "string"}}},
         ),
-        "python_code_execution_tool": lambda: PythonCodeExecutionTool(LocalCommandLineCodeExecutor(timeout=30)),
+        "python_code_execution_tool": lambda: PythonCodeExecutionTool(
+            LocalCommandLineCodeExecutor(timeout=30)
+        ),
         "static_workbench": lambda: StaticWorkbench([word_count_tool()]),
         "static_stream_workbench": lambda: StaticStreamWorkbench([word_count_tool()]),
         "mcp_workbench_stdio": lambda: McpWorkbench(stdio_params()),
@@ -402,7 +440,8 @@ def executors_memory_stores() -> dict[str, Callable[[], Any]]:
         ),
         "jupyter_code_executor": lambda: JupyterCodeExecutor(timeout=30),
         "list_memory": lambda: ListMemory(
-            name="notes", memory_contents=[MemoryContent(content="Likes tea.", mime_type="text/plain")]
+            name="notes",
+            memory_contents=[MemoryContent(content="Likes tea.", mime_type="text/plain")],
         ),
         "in_memory_store": InMemoryStore,
         "diskcache_store": lambda: DiskCacheStore(diskcache.Cache(tempfile.mkdtemp())),
@@ -426,7 +465,9 @@ async def messages_and_states() -> dict[str, Any]:
     from autogen_agentchat.messages import StructuredMessage
 
     message = StructuredMessage[Weather](
-        content=Weather(city="Oslo", celsius=4.5), source="forecaster", format_string="{city}: {celsius} C"
+        content=Weather(city="Oslo", celsius=4.5),
+        source="forecaster",
+        format_string="{city}: {celsius} C",
     )
     structured_info = {**PLAIN_MODEL_INFO, "json_output": True, "structured_output": True}
     forecaster = AssistantAgent(
@@ -434,9 +475,69 @@ async def messages_and_states() -> dict[str, Any]:
         model_client=replay('{"city": "Oslo", "celsius": 4.5}', model_info=structured_info),
         output_content_type=Weather,
     )
-    team = RoundRobinGroupChat([forecaster], max_turns=1, custom_message_types=[StructuredMessage[Weather]])
+    team = RoundRobinGroupChat(
+        [forecaster], max_turns=1, custom_message_types=[StructuredMessage[Weather]]
+    )
     await team.run(task="Weather in Oslo?")
     return {"structured_message": message.dump(), "round_robin_team_state": await team.save_state()}
+
+
+def tool_call_reply(name: str = "word_count", arguments: str = '{"text": "a first draft"}') -> Any:
+    from autogen_core import FunctionCall
+    from autogen_core.models import CreateResult, RequestUsage
+
+    call = FunctionCall(id="call_1", name=name, arguments=arguments)
+    return CreateResult(
+        finish_reason="function_calls", content=[call], usage=RequestUsage(0, 0), cached=False
+    )
+
+
+def state_writer() -> AssistantAgent:
+    return AssistantAgent(
+        "writer",
+        model_client=replay(tool_call_reply(), "The final text."),
+        system_message="You write short texts.",
+        tools=[word_count_tool()],
+    )
+
+
+def state_teams() -> dict[str, Callable[[], Any]]:
+    """Teams run for two turns, saved, then run for two more; replies are scripted."""
+    return {
+        "round_robin": lambda: RoundRobinGroupChat([state_writer(), critic()], max_turns=2),
+        "selector": lambda: SelectorGroupChat(
+            [state_writer(), critic()],
+            model_client=replay("writer", "critic", "writer"),
+            max_turns=2,
+        ),
+        "swarm": lambda: Swarm(
+            [
+                AssistantAgent(
+                    "alice",
+                    model_client=replay(tool_call_reply("transfer_to_bob", "{}")),
+                    handoffs=["bob"],
+                ),
+                AssistantAgent(
+                    "bob", model_client=replay("Hi from bob.", "Bob again.", "Bob once more.")
+                ),
+            ],
+            max_turns=2,
+        ),
+    }
+
+
+async def team_states() -> dict[str, Any]:
+    states: dict[str, Any] = {}
+    for name, build in state_teams().items():
+        team = build()
+        await team.run(task="Write a short text about the sea.")
+        state = await team.save_state()
+        continued = await team.run()
+        states[f"{name}_team_state"] = {
+            "state": state,
+            "continuation": [{"source": m.source, "text": m.to_text()} for m in continued.messages],
+        }
+    return states
 
 
 def write(path: Path, data: Any) -> None:
@@ -450,6 +551,9 @@ def main() -> None:
     (HERE / "messages").mkdir(exist_ok=True)
     for name, data in asyncio.run(messages_and_states()).items():
         write(HERE / "messages" / f"{name}.json", data)
+    (HERE / "states").mkdir(exist_ok=True)
+    for name, data in asyncio.run(team_states()).items():
+        write(HERE / "states" / f"{name}.json", data)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ from retinue.chat import (
 from retinue.runtime import AgentId, AgentRuntime, TypeSubscription
 
 from .._task import Task, task_messages
+from ._autogen_state import from_autogen_team_state
 from ._container import ParticipantContainer
 from ._manager import UNDELIVERED_KEY, BaseGroupChatManager, GroupChatSetup
 from ._output import OutputChannel
@@ -547,8 +548,10 @@ class BaseGroupChat(Team, ABC):
     async def load_state(self, state: Mapping[str, Any]) -> None:
         """Restore :meth:`save_state`'s output into a team of the same shape.
 
-        All or nothing: the state is checked whole first (shape, version, an entry for
-        every participant and the manager), and when a participant or the manager
+        A state saved by AutoGen's ``team.save_state()`` loads too: its shape is read
+        from its manager entry's name and its participant entries.  All or nothing:
+        the state is checked whole first (shape, version, an entry for every
+        participant and the manager), and when a participant or the manager
         refuses its part, every one of them gets its previous state back.
 
         Raises:
@@ -556,7 +559,7 @@ class BaseGroupChat(Team, ABC):
                 of an unknown version; the team is unchanged.
         """
         await self._refuse_while_running("load a state")
-        agent_states = self._checked_team_state(state)
+        agent_states = self._checked_team_state(from_autogen_team_state(state))
         await self._register()
         runtime = self._get_runtime()
         names = [*self._participant_types, self.manager_name]

@@ -23,7 +23,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from retinue import CancellationToken, CancelledError, StateError, bounded_repr
+from retinue import (
+    CancellationToken,
+    CancelledError,
+    SerializationError,
+    StateError,
+    bounded_repr,
+)
 from retinue.chat import (
     BaseAgentEvent,
     BaseChatMessage,
@@ -63,7 +69,15 @@ def load_saved_messages(items: Any, what: str) -> list[BaseChatMessage]:
             f"{what} must be a list of saved messages, got {type(items).__name__}; pass "
             "a state returned by save_state(), unchanged"
         )
-    loaded = [load_chat_message(item) for item in items]
+    loaded = []
+    for index, item in enumerate(items):
+        try:
+            loaded.append(load_chat_message(item))
+        except StateError:
+            raise
+        except SerializationError as exc:
+            # The team's load promises StateError (unchanged team) for any bad state.
+            raise StateError(f"{what}[{index}] is not a saved message: {exc}") from exc
     return [message for message in loaded if isinstance(message, BaseChatMessage)]
 
 
