@@ -416,11 +416,15 @@ def collect_run(
             continue
         args = session.get("args") or {}
         assert isinstance(args, dict)
-        match = re.match(r"tests-(\d+\.\d+)", str(session.get("name")))
+        # nox reports the bare function name; the first signature is the session's own.
+        signatures = session.get("signatures") or [session.get("name")]
+        assert isinstance(signatures, list)
+        name = str(signatures[0])
+        match = re.match(r"tests-(\d+\.\d+)", name)
         python = match.group(1) if match else "?"
         if (str(args.get("dist")), str(args.get("row")), python) not in recorded:
             reason = session.get("reason") or "it failed before its tests ran (see its log)"
-            problems.append(f"{session.get('name')}: {bounded(str(reason))}")
+            problems.append(f"{name}: {bounded(str(reason))}")
     if problems:
         raise MatrixRefused(
             f"{len(problems)} sessions could not be set up, so the compatibility table was "

@@ -334,7 +334,10 @@ def test_the_table_is_rendered_from_session_results(tmp_path: Path) -> None:
     workspace = _workspace(tmp_path, {"openai": ["retinue>=0.1,<0.2", "openai>=1.55.3,<4"]})
     rows = compatibility.plan(workspace)
     records = [_record("openai-2.x-floor", "3.12"), _record("min", "3.10", "fail")]
-    sessions = [{"name": r["session"], "args": {}, "result": "success"} for r in records]
+    sessions = [
+        {"name": "tests", "signatures": [r["session"]], "args": {}, "result": "success"}
+        for r in records
+    ]
     fresh = compatibility.collect_run(records, sessions)
     page = compatibility.render(workspace, rows, fresh, ["3.10", "3.12"])
 
@@ -396,8 +399,10 @@ def test_a_session_that_could_not_be_set_up_refuses_the_run() -> None:
         compatibility.collect_run([error], [])
     assert "tests-3.12(openai-min): retinue-x declares `x>=9` ..." in str(refused.value)
     # A session that failed before writing anything (its environment could not be made).
+    # As nox reports it: the bare function name, the session's own name first in signatures.
     silent = {
-        "name": "tests-3.13(openai-min)",
+        "name": "tests",
+        "signatures": ["tests-3.13(openai-min)", "tests-3.13(dist='openai', row='min')"],
         "args": {"dist": "openai", "row": "min"},
         "result": "failed",
         "reason": None,
@@ -406,7 +411,7 @@ def test_a_session_that_could_not_be_set_up_refuses_the_run() -> None:
         compatibility.collect_run([_record("min", "3.12")], [silent])
     assert "tests-3.13(openai-min): it failed before its tests ran" in str(refused.value)
     # A failed session that recorded its failure is a result, not a set-up problem.
-    failed = {**silent, "name": "tests-3.12(openai-min)"}
+    failed = {**silent, "signatures": ["tests-3.12(openai-min)"]}
     cells = compatibility.collect_run([_record("min", "3.12", "fail")], [failed])
     assert cells[("openai", "min", "3.12")].outcome == "fail"
 
