@@ -303,10 +303,12 @@ def matrix(session: nox.Session) -> None:
         _prechecks(partial)
     except compatibility.MatrixRefused as exc:
         session.error(str(exc))
-    scratch = Path(session.create_tmp())
+    # Not session.create_tmp(): it sets TMPDIR, and every cell's tests would then run
+    # under this session's deep folder instead of the machine's temporary directory.
+    scratch = ROOT / ".nox" / "matrix-run"
     results = scratch / "matrix-results"
-    shutil.rmtree(results, ignore_errors=True)
-    results.mkdir()
+    shutil.rmtree(scratch, ignore_errors=True)
+    results.mkdir(parents=True)
     report = scratch / "matrix-report.json"
     session.run(
         sys.executable,
