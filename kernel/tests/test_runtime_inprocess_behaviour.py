@@ -538,3 +538,42 @@ async def test_crossed_chains_with_cancellation_tokens_complete() -> None:
     assert replies == [["a", "b", "a"], ["b", "a", "b"]]
     assert all(mailbox.holder is None for mailbox in runtime._mailboxes.values())
     await runtime.close()
+
+
+class Refused(Exception):
+    """What the queued handler raises."""
+
+
+async def test_a_queued_send_whose_handler_raises_fails_its_sender_only() -> None:
+    gate = asyncio.Event()
+    handled: list[str] = []
+
+    class Picky(RoutedAgent):
+        @message_handler
+        async def on_hop(self, message: Hop, ctx: MessageContext) -> str:
+            await gate.wait()
+            handled.append(message.route[0])
+            if message.route[0] == "bad":
+                raise Refused("the queued message was refused")
+            return message.route[0]
+
+    runtime = InProcessRuntime()
+    await Picky.register(runtime, "picky", lambda: Picky("refuses 'bad'"))
+    runtime.start()
+    recipient = AgentId("picky", "k")
+    sends = [
+        asyncio.ensure_future(runtime.send_message(Hop([word]), recipient))
+        for word in ("first", "bad", "after")
+    ]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    # All three wait: one in the handler, two in the agent's mailbox.
+    assert handled == []
+    gate.set()
+    assert await asyncio.wait_for(sends[0], 30) == "first"
+    with pytest.raises(Refused, match="the queued message was refused"):
+        await asyncio.wait_for(sends[1], 30)
+    assert await asyncio.wait_for(sends[2], 30) == "after"
+    assert await asyncio.wait_for(runtime.send_message(Hop(["later"]), recipient), 30) == "later"
+    assert handled == ["first", "bad", "after", "later"]
+    await asyncio.wait_for(runtime.close(), 30)
