@@ -231,3 +231,36 @@ def test_json_values_decode_before_any_was_sent() -> None:
     sender, receiver = SerializationRegistry(), SerializationRegistry()
     type_name, payload = sender.serialize("a reply")
     assert receiver.deserialize(payload, type_name=type_name) == "a reply"
+
+
+async def test_registering_an_agent_class_again_builds_no_schema(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every team run registers its agents on a runtime: the pydantic schema of each
+    # message class must be built once per process, not once per registration.
+    from retinue.runtime import InProcessRuntime, RoutedAgent, _serialization, message_handler
+
+    @dataclasses.dataclass
+    class Knock:
+        times: int
+
+    class Door(RoutedAgent):
+        @message_handler
+        async def on_knock(self, message: Knock, ctx: Any) -> None:
+            return None
+
+    await Door.register(InProcessRuntime(), "door", lambda: Door("a door"))
+    built: list[Any] = []
+
+    class CountingAdapter(_serialization.TypeAdapter):  # type: ignore[type-arg]
+        def __init__(self, cls: Any) -> None:
+            built.append(cls)
+            super().__init__(cls)
+
+    monkeypatch.setattr(_serialization, "TypeAdapter", CountingAdapter)
+    second = InProcessRuntime(serialize_messages=True)
+    await Door.register(second, "door", lambda: Door("a door"))
+    assert built == []
+    # The shared adapter still encodes and decodes.
+    serializer = _serialization.DataclassJsonMessageSerializer(Knock)
+    assert serializer.deserialize(serializer.serialize(Knock(3))) == Knock(3)

@@ -83,7 +83,7 @@ class _TypeAdapterSerializer(MessageSerializer[T]):
     def __init__(self, cls: type[T], *, type_name: str | None = None) -> None:
         self._cls = cls
         self._type_name = _wire_name(cls, type_name)
-        self._adapter: TypeAdapter[T] = TypeAdapter(cls)
+        self._adapter: TypeAdapter[T] = _adapter_for(cls)
 
     @property
     def message_class(self) -> type[T]:
@@ -117,6 +117,24 @@ class _TypeAdapterSerializer(MessageSerializer[T]):
             return self._adapter.validate_json(payload)
         except ValidationError as exc:
             raise SerializationError(f"invalid payload for {self._type_name}: {exc}") from exc
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+_ADAPTERS_LIMIT = 1024
+
+
+def _adapter_for(cls: type[T]) -> TypeAdapter[T]:
+    # Building an adapter generates the class's whole pydantic schema (about 1.5 ms for
+    # a small dataclass), and every agent registration, so every team run, builds
+    # serializers for its message classes: build each class's adapter once per process.
+    # Bounded, because the cache keeps its classes alive.
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        adapter = TypeAdapter(cls)
+        if len(_ADAPTERS) >= _ADAPTERS_LIMIT:
+            _ADAPTERS.clear()
+        _ADAPTERS[cls] = adapter
+    return adapter
 
 
 class PydanticJsonMessageSerializer(_TypeAdapterSerializer[T]):
