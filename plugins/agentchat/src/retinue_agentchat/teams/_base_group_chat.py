@@ -330,7 +330,14 @@ class BaseGroupChat(Team, ABC):
         await self.register_participants()
         runtime = self._get_runtime()
         setup = self._setup()
-        await runtime.register_factory(self._manager_type, lambda: self._create_manager(setup))
+        # Through the class's register, which also registers serializers for the replies
+        # it handles: on a runtime that spans processes they arrive encoded.
+        await BaseGroupChatManager.register(
+            runtime,
+            self._manager_type,
+            lambda: self._create_manager(setup),
+            skip_direct_message_subscription=True,
+        )
         await runtime.add_subscription(TypeSubscription(self._group_topic_type, self._manager_type))
         await runtime.add_subscription(
             TypeSubscription(self._output_topic_type, self._manager_type)
