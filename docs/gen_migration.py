@@ -114,7 +114,15 @@ with AutoGen's `"type": "StructuredMessage[Weather]"` load, with the content cla
 a `StructuredMessage[Weather]` exists in the process. AutoGen components retinue does
 not have yet (Ollama and Bedrock clients, `ChatCompletionCache` and cache stores,
 `HttpTool`, `PythonCodeExecutionTool`, `JupyterCodeExecutor`) fail with a
-`ComponentLoadError` naming them.
+`ComponentLoadError` naming them and saying what to use instead (for a cached client:
+load the wrapped client's spec; for Jupyter: the `local` or `docker` executor).
+
+A team state saved by AutoGen's `team.save_state()` (round robin, selector, swarm,
+graph and Magentic-One teams, with `AssistantAgent` model contexts) loads into the
+retinue team with the same participants with `await team.load_state(state)`, all or
+nothing, and the next run continues where AutoGen's would have (see
+[AgentChat](agentchat.md)). AutoGen keeps tool-call events in the manager's thread;
+retinue keeps its chat messages only.
 
 The tables below list every public name of the AutoGen modules above: first the
 ones retinue has, with the retinue object each import gives; then the ones it does

@@ -57,17 +57,17 @@ KEY_VARIABLES = (
 )
 
 # AutoGen components retinue does not provide yet: each fails with a ComponentLoadError
-# naming the AutoGen class or component type, never a traceback from deep inside.
+# naming the AutoGen class or component type and saying what to use instead.
 NOT_PROVIDED = {
-    "anthropic_bedrock_client": "no Bedrock client yet (use provider 'anthropic')",
-    "ollama_client": "no Ollama client yet (provider 'openai' with Ollama's /v1 base_url)",
-    "cached_client": "no ChatCompletionCache yet (load the wrapped client's spec)",
-    "in_memory_store": "cache stores serve ChatCompletionCache only",
-    "diskcache_store": "cache stores serve ChatCompletionCache only",
-    "redis_store": "cache stores serve ChatCompletionCache only",
-    "http_tool": "no HTTP tool yet (a FunctionTool or an MCP server)",
-    "python_code_execution_tool": "no code-execution tool yet (CodeExecutorAgent)",
-    "jupyter_code_executor": "no Jupyter executor yet (retinue-local or retinue-docker)",
+    "anthropic_bedrock_client": "For Claude, use provider: anthropic",
+    "ollama_client": "use provider: openai with config {model: <the Ollama model>, base_url",
+    "cached_client": "Load the wrapped client's spec",
+    "in_memory_store": "Drop the store and load the wrapped client's spec",
+    "diskcache_store": "Drop the store and load the wrapped client's spec",
+    "redis_store": "Drop the store and load the wrapped client's spec",
+    "http_tool": "Call the API from a FunctionTool (provider: function) or serve it as an MCP",
+    "python_code_execution_tool": "Give the code to a CodeExecutorAgent",
+    "jupyter_code_executor": "Use provider: local (retinue-local) or docker (retinue-docker)",
 }
 ALL_SPECS = sorted(path.stem for path in SPECS.glob("*.json"))
 
@@ -131,6 +131,9 @@ def test_components_retinue_lacks_fail_clearly(name: str) -> None:
         load_component(data, trust_code=True)
     message = str(caught.value)
     assert data["provider"] in message or data["component_type"] in message
+    assert NOT_PROVIDED[name] in message
+    # No advice to upgrade or install a distribution that does not have the class either.
+    assert "upgrade" not in message and "pip install" not in message
     assert "Traceback" not in message
 
 

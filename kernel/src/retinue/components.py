@@ -97,6 +97,66 @@ AUTOGEN_COMPONENT_TYPES: dict[str, str] = {
 }
 """AutoGen's ``component_type`` values mapped onto retinue kinds."""
 
+AUTOGEN_NOT_PORTED: dict[str, str] = {
+    "autogen_ext.models.anthropic.AnthropicBedrockChatCompletionClient": (
+        "retinue has no Bedrock client yet. For Claude, use provider: anthropic with an "
+        "Anthropic API key (retinue-anthropic); a gateway in front of Bedrock that serves "
+        "an OpenAI-compatible API works with provider: openai and its base_url"
+    ),
+    "autogen_ext.models.ollama.": (
+        "retinue has no Ollama client yet. Ollama serves an OpenAI-compatible API, so use "
+        "provider: openai with config {model: <the Ollama model>, base_url: "
+        "http://localhost:11434/v1, api_key: ollama, model_info: {...}} (retinue-openai)"
+    ),
+    "autogen_ext.models.azure.": (
+        "retinue has no Azure AI Inference client yet. For a model deployed on Azure "
+        "OpenAI, use provider: azure_openai (retinue-openai); a server with an "
+        "OpenAI-compatible API works with provider: openai and its base_url"
+    ),
+    "autogen_ext.models.llama_cpp.": (
+        "retinue has no llama.cpp client yet. llama.cpp's server speaks the OpenAI API, so "
+        "use provider: openai with base_url set to the server's /v1 address and model_info"
+    ),
+    "autogen_ext.models.cache.": (
+        "retinue has no ChatCompletionCache yet. Load the wrapped client's spec (the "
+        "cache's config.chat_completion_client) in its place; replies are then not cached"
+    ),
+    "autogen_core.InMemoryStore": (
+        "retinue has no cache stores: AutoGen's stores serve ChatCompletionCache only, "
+        "which retinue has not either. Drop the store and load the wrapped client's spec"
+    ),
+    "autogen_ext.cache_store.": (
+        "retinue has no cache stores: AutoGen's stores serve ChatCompletionCache only, "
+        "which retinue has not either. Drop the store and load the wrapped client's spec"
+    ),
+    "autogen_ext.tools.http.": (
+        "retinue has no HTTP tool yet. Call the API from a FunctionTool (provider: "
+        "function) or serve it as an MCP tool (provider: mcp, retinue-mcp)"
+    ),
+    "autogen_ext.tools.code_execution.": (
+        "retinue has no code-execution tool yet. Give the code to a CodeExecutorAgent "
+        "(retinue-agentchat) with provider: local (retinue-local) or docker (retinue-docker)"
+    ),
+    "autogen_ext.code_executors.jupyter.": (
+        "retinue has no Jupyter code executor yet. Use provider: local (retinue-local) or "
+        "docker (retinue-docker), which run the same Python code blocks"
+    ),
+}
+"""AutoGen classes (a full name or a module prefix) retinue does not provide -> what to use."""
+
+
+def autogen_not_ported_advice(provider: str) -> str | None:
+    """What to use instead of an AutoGen class retinue does not provide, if ``provider`` is one.
+
+    The registry adds it when no plugin registers the provider, and the spec loader when
+    AutoGen's ``component_type`` has no retinue kind, so both say what works today.
+    """
+    for prefix, advice in AUTOGEN_NOT_PORTED.items():
+        if provider.startswith(prefix):
+            return advice
+    return None
+
+
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
 T = TypeVar("T")
 
@@ -901,9 +961,12 @@ def _build(model: ComponentModel, expected: type[T] | None, options: _LoadOption
             ComponentLoadError("invalid component spec:\n" + "\n".join(lines)), options.path
         )
     if model.kind is not None and model.kind not in KINDS:
+        # AutoGen component types with no retinue kind come from classes retinue lacks:
+        # say what to use rather than only that the kind is unknown.
+        advice = autogen_not_ported_advice(model.provider)
         raise ComponentLoadError(
             f"unknown component kind {bounded_repr(model.kind)} in spec for provider {provider}; "
-            f"expected one of: {', '.join(KINDS)}"
+            f"expected one of: {', '.join(KINDS)}" + (f". {advice}." if advice else "")
         )
     try:
         if options.allow_imports:

@@ -105,23 +105,6 @@ _FIRST_PARTY_PREFIXES: dict[str, str] = {
 }
 """AutoGen module prefixes -> the first-party distribution that registers their aliases."""
 
-_NOT_YET_PORTED: dict[str, str] = {
-    "autogen_ext.models.ollama.": (
-        "retinue has no Ollama client yet. Ollama serves an OpenAI-compatible API, so use "
-        "provider: openai with config {model: <the Ollama model>, base_url: "
-        "http://localhost:11434/v1, api_key: ollama, model_info: {...}} (retinue-openai)"
-    ),
-    "autogen_ext.models.azure.": (
-        "retinue has no Azure AI Inference client yet. For a model deployed on Azure "
-        "OpenAI, use provider: azure_openai (retinue-openai); a server with an "
-        "OpenAI-compatible API works with provider: openai and its base_url"
-    ),
-    "autogen_ext.models.llama_cpp.": (
-        "retinue has no llama.cpp client yet. llama.cpp's server speaks the OpenAI API, so "
-        "use provider: openai with base_url set to the server's /v1 address and model_info"
-    ),
-}
-"""AutoGen module prefixes no retinue distribution provides yet -> what works today."""
 
 _NAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _TARGET = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
@@ -366,9 +349,12 @@ class Registry:
 
     def _where_to_get(self, name: str) -> list[str]:
         """Where a provider that no plugin registered can come from, if anywhere."""
-        for prefix, advice in _NOT_YET_PORTED.items():
-            if name.startswith(prefix):
-                return [advice + "."]
+        # Deferred: listing plugins imports the registry and must not import pydantic.
+        from .components import autogen_not_ported_advice
+
+        advice = autogen_not_ported_advice(name)
+        if advice is not None:
+            return [advice + "."]
         distribution = _first_party_distribution(name)
         if distribution is not None:
             record = next(
