@@ -170,3 +170,81 @@ def test_any_mutation_of_a_team_state_loads_or_fails_typed_leaving_it_unchanged(
             pytest.fail(f"raw {type(exc).__name__} from load_state: {exc}")
 
     asyncio.run(scenario())
+
+
+MANAGER = "RoundRobinGroupChatManager"
+
+
+async def test_the_manager_saves_autogens_fields_and_the_thread() -> None:
+    _, saved = await _team_with_history()
+    manager = saved["agent_states"][MANAGER]
+    assert manager["type"] == "GroupChatManagerState"
+    assert manager["current_turn"] == 0
+    assert manager["next_speaker_index"] == 0
+    assert [(m["source"], m["content"]) for m in manager["message_thread"]] == [
+        ("user", "start"),
+        ("alice", "alice says hi"),
+        ("bob", "bob says hi"),
+        ("carol", "carol says hi"),
+    ]
+    # What each participant is still owed is saved in its buffer, as AutoGen saves it.
+    owed = {name: saved["agent_states"][name]["message_buffer"] for name in ("alice", "carol")}
+    assert [m["content"] for m in owed["alice"]] == ["bob says hi", "carol says hi"]
+    assert owed["carol"] == []
+
+
+def _round_robin(max_turns: int) -> RoundRobinGroupChat:
+    agents = [
+        AssistantAgent(name, model_client=ScriptedChatCompletionClient([f"{name} says hi"] * 10))
+        for name in ("alice", "bob", "carol")
+    ]
+    return RoundRobinGroupChat(agents, max_turns=max_turns)
+
+
+async def test_a_manager_state_without_thread_or_turn_loads_as_empty() -> None:
+    _, saved = await _team_with_history()
+    manager = saved["agent_states"][MANAGER]
+    del manager["message_thread"], manager["current_turn"]
+    team = _round_robin(max_turns=2)
+    await asyncio.wait_for(team.load_state(saved), TIMEOUT)
+    reloaded = (await team.save_state())["agent_states"][MANAGER]
+    assert reloaded["message_thread"] == []
+    assert reloaded["current_turn"] == 0
+    # A missing turn count is 0: the next run gets all of its max_turns.
+    result = await asyncio.wait_for(team.run(task="go on"), TIMEOUT)
+    assert [m.source for m in result.messages] == ["user", "alice", "bob"]
+
+
+async def test_a_saved_turn_count_carries_into_the_next_run() -> None:
+    _, saved = await _team_with_history()
+    saved["agent_states"][MANAGER]["current_turn"] = 1
+    team = _round_robin(max_turns=2)
+    await asyncio.wait_for(team.load_state(saved), TIMEOUT)
+    assert (await team.save_state())["agent_states"][MANAGER]["current_turn"] == 1
+    result = await asyncio.wait_for(team.run(task="go on"), TIMEOUT)
+    assert [m.source for m in result.messages] == ["user", "alice"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "message_thread",
+            {"not": "a list"},
+            "'message_thread' must be a list of saved "
+            "messages, got dict; pass a state returned by save_state(), unchanged",
+        ),
+        (
+            "current_turn",
+            True,
+            "'current_turn' must be a whole number of turns, 0 or more, got True",
+        ),
+        ("current_turn", "2", "'current_turn' must be a whole number of turns, 0 or more, got '2'"),
+    ],
+)
+async def test_each_bad_manager_field_is_refused_with_what_is_wrong(
+    field: str, value: Any, message: str
+) -> None:
+    team, saved = await _team_with_history()
+    saved["agent_states"][MANAGER][field] = value
+    assert message in str(await _refused(team, saved))
