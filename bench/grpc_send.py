@@ -167,6 +167,27 @@ async def _echo_frames(call: Any) -> None:
         await call.write(frame)
 
 
+async def relay_echo_split(address: str) -> None:
+    """The echo worker shaped like retinue's: a read stays pending while a task per frame writes."""
+    import grpc
+
+    channel, call = _open_relay_stream(address)
+    await call.wait_for_connection()
+    print("ready", flush=True)
+    writing: set[asyncio.Task[None]] = set()
+
+    async def read() -> None:
+        while (frame := await call.read()) is not grpc.aio.EOF:
+            task = asyncio.ensure_future(call.write(frame))
+            writing.add(task)
+            task.add_done_callback(writing.discard)
+
+    reader = asyncio.ensure_future(read())
+    await _until_signal()
+    reader.cancel()
+    await channel.close(None)
+
+
 # ---------------------------------------------------------------------------- measuring
 
 
@@ -228,9 +249,10 @@ async def measure_retinue(n: int, repeats: int) -> None:
     finally:
         processes.stop()
     await measure_relay(n, repeats)
+    await measure_relay(n, repeats, "relay-echo-split")
 
 
-async def measure_relay(n: int, repeats: int) -> None:
+async def measure_relay(n: int, repeats: int, echo: str = "relay-echo") -> None:
     import grpc
     from retinue_grpc._protos import agent_worker_pb2 as pb
 
@@ -238,7 +260,7 @@ async def measure_relay(n: int, repeats: int) -> None:
     processes = _Processes()
     try:
         processes.start(__file__, "--role", "relay", address)
-        processes.start(__file__, "--role", "relay-echo", address)
+        processes.start(__file__, "--role", echo, address)
         channel, call = _open_relay_stream(address)
         # A frame the size of the runtime's request for Ping(i).
         frame = pb.Message(
@@ -261,12 +283,13 @@ async def measure_relay(n: int, repeats: int) -> None:
         best, median = await _best_rate(send, n, repeats)
         await channel.close(None)
         emit(
-            "grpc_send_limit",
+            "grpc_send_limit" if echo == "relay-echo" else "grpc_send_limit_split",
             "retinue",
             best,
             "round_trips/s",
             median=round(median, 3),
-            transport="bare grpc.aio relay",
+            transport="bare grpc.aio relay"
+            + (", read pending during writes" if echo == "relay-echo-split" else ""),
         )
     finally:
         processes.stop()
@@ -350,6 +373,7 @@ def main() -> None:
             "autogen-worker": autogen_worker,
             "relay": relay,
             "relay-echo": relay_echo,
+            "relay-echo-split": relay_echo_split,
         }
         asyncio.run(roles[role](address))
     elif args.framework == "retinue":
