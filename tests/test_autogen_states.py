@@ -167,3 +167,20 @@ async def test_an_autogen_assistant_agent_state_loads_into_the_agent() -> None:
     agent = writer("The final text.")
     await agent.load_state(autogen_state["agent_state"])
     assert (await agent.save_state())["llm_context"] == autogen_state["agent_state"]["llm_context"]
+
+
+def test_plugin_teams_use_only_public_agentchat_names() -> None:
+    # Teams in other distributions build on retinue_agentchat.teams' public exports.
+    import retinue_agentchat.teams as teams
+
+    root = Path(__file__).parents[1]
+    for name in ("BaseGroupChatManager", "GroupChatSetup", "GroupChatConfig", "GroupChatReset"):
+        assert name in teams.__all__ and getattr(teams, name).__name__ == name
+    sources = [*root.glob("plugins/*/src/**/*.py"), *root.glob("contrib/*/src/**/*.py")]
+    private = [
+        str(path.relative_to(root))
+        for path in sources
+        if "retinue_agentchat" not in path.parts
+        and "retinue_agentchat.teams._" in path.read_text(encoding="utf-8")
+    ]
+    assert private == []

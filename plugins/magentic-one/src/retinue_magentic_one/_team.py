@@ -45,9 +45,13 @@ from retinue.runtime import AgentId, AgentRuntime
 
 # The group chat machinery is retinue-agentchat's; its manager base and protocol are
 # what every team's manager is built on.
-from retinue_agentchat.teams._base_group_chat import BaseGroupChat, GroupChatConfig
-from retinue_agentchat.teams._manager import BaseGroupChatManager, GroupChatSetup
-from retinue_agentchat.teams._protocol import GroupChatReset
+from retinue_agentchat.teams import (
+    BaseGroupChat,
+    BaseGroupChatManager,
+    GroupChatConfig,
+    GroupChatReset,
+    GroupChatSetup,
+)
 
 from . import _prompts
 from ._ledger import LedgerError, LedgerFormatError, ProgressLedger, parse_progress_ledger

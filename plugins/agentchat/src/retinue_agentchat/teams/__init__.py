@@ -12,6 +12,12 @@ from retinue import lazy_exports
 
 _EXPORTS = {
     "BaseGroupChat": "._base_group_chat",
+    # For teams in other distributions (retinue-magentic-one): a manager, its setup,
+    # the shared spec fields and the reset every participant receives.
+    "BaseGroupChatManager": "._manager",
+    "GroupChatConfig": "._base_group_chat",
+    "GroupChatReset": "._protocol",
+    "GroupChatSetup": "._manager",
     "DiGraph": "._graph",
     "DiGraphBuilder": "._graph",
     "DiGraphEdge": "._graph",
@@ -26,7 +32,11 @@ _EXPORTS = {
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, extra=())
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._base_group_chat import BaseGroupChat as BaseGroupChat, TeamRunError as TeamRunError
+    from ._base_group_chat import (
+        BaseGroupChat as BaseGroupChat,
+        GroupChatConfig as GroupChatConfig,
+        TeamRunError as TeamRunError,
+    )
     from ._graph import (
         DiGraph as DiGraph,
         DiGraphBuilder as DiGraphBuilder,
@@ -34,6 +44,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         DiGraphNode as DiGraphNode,
         GraphFlow as GraphFlow,
     )
+    from ._manager import (
+        BaseGroupChatManager as BaseGroupChatManager,
+        GroupChatSetup as GroupChatSetup,
+    )
+    from ._protocol import GroupChatReset as GroupChatReset
     from ._round_robin import RoundRobinGroupChat as RoundRobinGroupChat
     from ._selector import SelectorGroupChat as SelectorGroupChat
     from ._swarm import Swarm as Swarm
