@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from retinue import RetinueError, StateError
+from retinue.runtime import AgentId, InProcessRuntime
 from retinue.testing import ScriptedChatCompletionClient
 from retinue_agentchat.agents import AssistantAgent, SocietyOfMindAgent
 from retinue_agentchat.conditions import MaxMessageTermination
@@ -248,3 +249,43 @@ async def test_each_bad_manager_field_is_refused_with_what_is_wrong(
     team, saved = await _team_with_history()
     saved["agent_states"][MANAGER][field] = value
     assert message in str(await _refused(team, saved))
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        (
+            ["not", "a mapping"],
+            "the state of RoundRobinGroupChatManager's manager must be a mapping, got list",
+        ),
+        (
+            {"undelivered_messages": ["alice"]},
+            "'undelivered_messages' must map participant names to message lists, got list",
+        ),
+        (
+            {"undelivered_messages": {"alice": "hi"}},
+            "undelivered_messages['alice'] must be a "
+            "list of saved messages, got str; pass a state returned by save_state(), unchanged",
+        ),
+    ],
+)
+async def test_a_manager_loaded_directly_on_its_runtime_refuses_a_bad_state(
+    state: Any, message: str
+) -> None:
+    # A team checks these itself, so only a state loaded straight into the manager agent
+    # reaches the manager's own checks.
+    runtime = InProcessRuntime()
+    runtime.start()
+    agents = [
+        AssistantAgent(name, model_client=ScriptedChatCompletionClient(["hi"] * 3))
+        for name in ("alice", "bob")
+    ]
+    team = RoundRobinGroupChat(agents, max_turns=1, runtime=runtime, team_id="t1")
+    await asyncio.wait_for(team.run(task="start"), TIMEOUT)
+    manager = AgentId("RoundRobinGroupChatManager_t1", "t1")
+    before = await runtime.agent_save_state(manager)
+    with pytest.raises(StateError) as caught:
+        await asyncio.wait_for(runtime.agent_load_state(manager, state), TIMEOUT)
+    assert message in str(caught.value)
+    assert await runtime.agent_save_state(manager) == before
+    await asyncio.wait_for(runtime.stop(), TIMEOUT)
