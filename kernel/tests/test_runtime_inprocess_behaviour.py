@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import retinue
+import retinue.middleware
 from retinue import CancellationToken, RuntimeClosedError
 from retinue.runtime import (
     AgentId,
