@@ -49,3 +49,21 @@ async def test_prompt_usage_matches_count_tokens_as_the_context_grows() -> None:
     for size in range(1, len(conversation) + 1):
         result = await client.create(conversation[:size])
         assert result.usage.prompt_tokens == _fresh_count(conversation[:size])
+
+
+def test_a_grown_context_is_counted_without_reading_the_messages_counted_before() -> None:
+    # Model contexts hand out the message objects they hold; the client matches them by
+    # identity and reads only the new ones, so each turn of a long conversation costs the
+    # same.  Shown by a message changed in place after it was counted (which no model
+    # context does): the messages counted before are not looked into again.
+    client = ScriptedChatCompletionClient(["unused"])
+    messages = _conversation(50)
+    first = client.count_tokens(messages)
+    old = messages[1]
+    object.__setattr__(old, "content", "a much longer message " * 20)
+    added = UserMessage(content="and one more", source="user")
+    grown = [*messages, added]
+    assert client.count_tokens(grown) == first + _fresh_count([added])
+    # A list with another message in that place is counted anew.
+    replaced = [*messages[:1], UserMessage(content="other", source="user"), *grown[2:]]
+    assert client.count_tokens(replaced) == _fresh_count(replaced)

@@ -118,14 +118,17 @@ class _PromptTokens:
     """Counts a context from where it differs from the one counted before.
 
     An agent's context only grows between calls, so each call counts just the new
-    messages.  Contents are compared by value (identical objects compare at once);
-    a content list changed in place after it was counted is not noticed, which no
-    model context does.
+    messages.  Model contexts hand out the message objects they hold, so the messages
+    counted before are first compared by identity (one pass in C, with no list of
+    contents built); only when one differs are contents compared by value.  A content
+    list changed in place after it was counted is not noticed, which no model context
+    does.
     """
 
-    __slots__ = ("_contents", "_running_totals", "_tool_schemas", "_tool_tokens")
+    __slots__ = ("_contents", "_messages", "_running_totals", "_tool_schemas", "_tool_tokens")
 
     def __init__(self) -> None:
+        self._messages: list[LLMMessage] = []
         self._contents: list[Any] = []
         self._running_totals: list[int] = []  # tokens up to and including message i
         self._tool_schemas: list[ToolSchema] = []
@@ -133,7 +136,7 @@ class _PromptTokens:
 
     def count(self, messages: Sequence[LLMMessage], tools: Sequence[Tool | ToolSchema]) -> int:
         return self._count_tools([_schema_of(tool) for tool in tools]) + self._count_messages(
-            list(map(_content_of, messages))
+            messages
         )
 
     def _count_tools(self, schemas: list[ToolSchema]) -> int:
@@ -142,16 +145,31 @@ class _PromptTokens:
             self._tool_tokens = sum(estimate_tokens(json.dumps(schema)) for schema in schemas)
         return self._tool_tokens
 
-    def _count_messages(self, contents: list[Any]) -> int:
-        known = self._contents
-        shared = min(len(known), len(contents))
-        if contents[:shared] != known[:shared]:
-            shared = 0
-        totals = self._running_totals[:shared]
+    def _count_messages(self, messages: Sequence[LLMMessage]) -> int:
+        known = self._messages
+        shared = len(known)
+        # list == list checks each pair by identity first, so the same objects compare
+        # without looking into them.
+        if len(messages) >= shared and list(messages[:shared]) == known:
+            # The same context grown: count only the new messages.
+            contents = self._contents
+            totals = self._running_totals
+        else:
+            contents = list(map(_content_of, messages))
+            shared = min(shared, len(contents))
+            if contents[:shared] != self._contents[:shared]:
+                shared = 0
+            totals = self._running_totals[:shared]
+            contents = contents[:shared]
+            known = list(messages[:shared])
         total = totals[-1] if totals else 0
-        for content in contents[shared:]:
+        for message in messages[shared:]:
+            content = message.content
             total += _content_tokens(content)
             totals.append(total)
+            contents.append(content)
+        known.extend(messages[shared:])
+        self._messages = known
         self._contents = contents
         self._running_totals = totals
         return total
