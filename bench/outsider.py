@@ -37,8 +37,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 BENCH_FRAMEWORKS = ("retinue", "autogen", "langgraph")
-# Combine rounds by their median, not their best: an outsider reports medians.
-BENCH_AGGREGATE = "median"
 
 REPLY = "Here is my contribution to the discussion."
 SIZES = (20, 200, 1000)
