@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from retinue import CancelledError, ConfigurationError, RetinueError
 from retinue.cancellation import CancellationToken
 from retinue.chat import (
@@ -43,6 +43,8 @@ class UserProxyAgentConfig(BaseModel):
 
     The input function is code and is not dumped; a loaded agent reads from standard input.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str
     description: str = "A human user"
