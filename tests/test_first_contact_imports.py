@@ -42,9 +42,19 @@ NOT_AT_IMPORT = (
     "retinue_agentchat.conditions",
 )
 
-PROBE = (
-    FIRST_CONTACT
-    + """
+EVERY_PUBLIC_NAME = """
+import importlib
+for package in (
+    "retinue", "retinue.chat", "retinue.models", "retinue.tools", "retinue.code",
+    "retinue.runtime", "retinue_agentchat", "retinue_agentchat.agents",
+    "retinue_agentchat.teams", "retinue_agentchat.conditions", "retinue_openai",
+):
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        getattr(module, name)
+"""
+
+REPORT = """
 import json, sys
 from pydantic import BaseModel
 
@@ -60,12 +70,16 @@ built = sorted(
 )
 print(json.dumps({"modules": sorted(sys.modules), "built": built}))
 """
-)
 
 
-def probe() -> dict[str, list[str]]:
+def probe(imports: str = FIRST_CONTACT) -> dict[str, list[str]]:
+    """The modules loaded and the retinue models built after ``imports``, in a new process."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", imports + REPORT],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     report: dict[str, list[str]] = json.loads(done.stdout)
     return report
@@ -89,4 +103,12 @@ def test_first_contact_imports_build_no_pydantic_schema() -> None:
         f"these models built their validators at import: {built}; give them "
         f"model_config = ConfigDict(defer_build=True) (or defer the TypeAdapter) so the "
         f"schema is built on first use"
+    )
+
+
+def test_no_public_class_of_the_kernel_agentchat_or_openai_builds_a_schema_at_import() -> None:
+    built = probe(EVERY_PUBLIC_NAME)["built"]
+    assert not built, (
+        f"these models built their validators when their module was imported: {built}; "
+        f"give them model_config = ConfigDict(defer_build=True)"
     )
