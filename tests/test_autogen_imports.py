@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -137,8 +138,8 @@ def test_autogen_quickstart_runs_with_only_the_prefixes_rewritten(tmp_path: Path
 
 
 @pytest.mark.skipif(
-    not AUTOGEN_PYTHON.exists(),
-    reason="no AutoGen environment (bench/compare.py creates bench/.envs/autogen)",
+    not AUTOGEN_PYTHON.exists() and not os.environ.get("CI"),
+    reason="no AutoGen environment (bash scripts/setup-autogen-env.sh creates it; CI always does)",
 )
 def test_the_quickstart_is_real_autogen_code(tmp_path: Path) -> None:
     _assert_quickstart_ran(_run(AUTOGEN_PYTHON, QUICKSTART.read_text(encoding="utf-8"), tmp_path))
