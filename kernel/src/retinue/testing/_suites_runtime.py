@@ -166,6 +166,7 @@ class Recorder(RoutedAgent):
         self.active = 0
         self.max_active = 0
         self.cancel_seen: asyncio.Event = asyncio.Event()
+        self.waiting_for_cancel: asyncio.Event = asyncio.Event()
         self.stuck: asyncio.Event = asyncio.Event()
 
     @message_handler
@@ -223,6 +224,7 @@ class Recorder(RoutedAgent):
     async def on_wait(self, message: WaitForCancel, ctx: MessageContext) -> None:
         cancelled = asyncio.Event()
         ctx.cancellation_token.add_callback(cancelled.set)
+        self.waiting_for_cancel.set()
         await cancelled.wait()
         self.cancel_seen.set()
 
@@ -529,8 +531,9 @@ class RuntimeConformance:
                 WaitForCancel(), AgentId("recorder", "default"), cancellation_token=token
             )
         )
-        for _ in range(5):
-            await asyncio.sleep(0)
+        # Cancel once the handler runs: a message cancelled while still on its way (over
+        # a wire, say) is never handled, so its handler would see no token at all.
+        await within(agent.waiting_for_cancel.wait())
         token.cancel()
         with pytest.raises(CancelledError, match="recorder/default"):
             await within(send)
