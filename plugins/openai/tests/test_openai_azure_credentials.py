@@ -102,15 +102,25 @@ def test_no_credential_at_all_names_every_way_to_give_one(
         )
 
 
-async def test_settings_the_sdk_refuses_are_a_configuration_error() -> None:
-    # The SDK client is built on first use, and refuses a negative max_retries.
-    client = OpenAIChatCompletionClient(
-        "gpt-4o", api_key="sk-test-abcdef123", base_url="http://127.0.0.1:9/v1", max_retries=-1
-    )
+@pytest.mark.parametrize("max_retries", [-1, 1.5, True])
+def test_a_bad_max_retries_is_a_configuration_error_on_every_sdk(max_retries: Any) -> None:
+    # Checked by the client itself: SDK releases before 3.x take a negative count silently.
     with pytest.raises(RetinueError) as caught:
-        await client.create(HELLO)
+        OpenAIChatCompletionClient(
+            "gpt-4o",
+            api_key="sk-test-abcdef123",
+            base_url="http://127.0.0.1:9/v1",
+            max_retries=max_retries,
+        )
     assert isinstance(caught.value, ConfigurationError)
     assert "model 'gpt-4o'" in str(caught.value)
     assert "max_retries" in str(caught.value)
     assert caught.value.__context__ is None and caught.value.__cause__ is None
-    await client.close()
+    with pytest.raises(ConfigurationError, match="max_retries"):
+        AzureOpenAIChatCompletionClient(
+            "gpt-4o",
+            azure_endpoint="http://127.0.0.1:9",
+            api_version="2024-10-21",
+            api_key="explicit-key",
+            max_retries=max_retries,
+        )

@@ -85,6 +85,13 @@ class BaseOpenAIChatCompletionClient(BaseChatCompletionClient["AsyncOpenAI"]):
             self.provider_name, model, secret, self.key_env, (*headers.values(), *other_secrets)
         )
         super().__init__(model=model, model_info=model_info, errors=errors)
+        # Checked here, not left to the SDK: SDK releases before 3.x take a negative
+        # count silently, so the declared openai range would behave two ways.
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(
+                f"{self._who()}: max_retries must be a whole number 0 or more, "
+                f"got {repr(max_retries)[:40]}; pass 0 to turn retries off"
+            )
         # What the caller passed, kept for dumping the config (model_info is the resolved one).
         self._model_info_arg = model_info_arg
         self._timeout = timeout

@@ -221,7 +221,7 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
     def _make_sdk_client(self) -> AsyncAzureOpenAI:
         from openai import AsyncAzureOpenAI
 
-        return AsyncAzureOpenAI(
+        sdk = AsyncAzureOpenAI(
             azure_endpoint=self._endpoint,
             azure_deployment=self._deployment,
             api_version=self._api_version,
@@ -232,6 +232,12 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             max_retries=self._max_retries,
             default_headers=reveal_headers(self._default_headers),
         )
+        if self._api_key is not None:
+            # The key was chosen (_azure_credential), but SDK releases before 3.x read
+            # AZURE_OPENAI_AD_TOKEN whenever no token is passed, and a token beats a key
+            # on every request; drop that token so the chosen credential is the one sent.
+            sdk._azure_ad_token = None
+        return sdk
 
     def _to_config(self) -> AzureOpenAIClientConfig:
         if self._token_provider is not None:
