@@ -220,7 +220,13 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
 
     def _make_sdk_client(self) -> AsyncAzureOpenAI:
         from openai import AsyncAzureOpenAI
+        from openai._types import Omit
 
+        headers: dict[str, Any] = dict(reveal_headers(self._default_headers) or {})
+        if self._api_key is not None and "authorization" not in {h.lower() for h in headers}:
+            # SDK releases before 3.x also send the key as "Authorization: Bearer <key>";
+            # an omitted default header drops that copy, so only "api-key" carries it.
+            headers["Authorization"] = Omit()
         sdk = AsyncAzureOpenAI(
             azure_endpoint=self._endpoint,
             azure_deployment=self._deployment,
@@ -230,7 +236,7 @@ class AzureOpenAIChatCompletionClient(BaseOpenAIChatCompletionClient):
             azure_ad_token_provider=self._token_provider,
             timeout=self._timeout,
             max_retries=self._max_retries,
-            default_headers=reveal_headers(self._default_headers),
+            default_headers=headers,
         )
         if self._api_key is not None:
             # The key was chosen (_azure_credential), but SDK releases before 3.x read
