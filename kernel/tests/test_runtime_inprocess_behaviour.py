@@ -486,7 +486,12 @@ async def test_stop_cancels_the_token_of_a_handler_running_in_its_senders_task()
     await asyncio.wait_for(runtime.stop(), 10)
     assert await asyncio.wait_for(sending, 10) == "token cancelled"
     runtime.start()
+    agent.entered.clear()
     sending = asyncio.ensure_future(runtime.send_message(AwaitToken(), recipient))
+    # The send must be running before close(): since 3.12 wait_for() runs close() in
+    # this task at once, ahead of the task just scheduled, which would then find the
+    # runtime closed.
+    await asyncio.wait_for(agent.entered.wait(), 10)
     await asyncio.wait_for(runtime.close(), 10)
     assert await asyncio.wait_for(sending, 10) == "token cancelled"
 
