@@ -217,7 +217,16 @@ async def test_workbench_turns_every_failure_after_the_call_into_an_error_result
             FunctionTool(unprintable, description="Unprintable."),
         ]
     )
-    for name in ("self_cancelling", "unrenderable", "unprintable"):
+    names = ["unrenderable", "unprintable"]
+    if sys.version_info >= (3, 11):
+        names.insert(0, "self_cancelling")
+    else:
+        # Documented limitation: Python 3.10 cannot count a task's cancellations, so a
+        # hand-written tool's own CancelledError propagates rather than risk swallowing
+        # a real cancellation.
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(bench.call_tool("self_cancelling", {}), 10)
+    for name in names:
         result = await asyncio.wait_for(bench.call_tool(name, {}), 10)
         assert result.is_error, name
     assert "rendering broke" in (await bench.call_tool("unrenderable", {})).to_text()

@@ -163,6 +163,12 @@ async def test_a_misbehaving_workbench_becomes_an_error_result(
 ) -> None:
     client = ScriptedChatCompletionClient([[call("odd", "{}")]])
     agent = AssistantAgent("helper", client, workbench=OddWorkbench(behaviour))
+    if behaviour == "cancels_itself" and sys.version_info < (3, 11):
+        # Documented limitation: Python 3.10 cannot count a task's cancellations, so a
+        # third-party workbench's own CancelledError propagates there.
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(agent.run(task="go"), 10)
+        return
     result = await asyncio.wait_for(agent.run(task="go"), 10)
     (outcome,) = execution_of(result.messages).content
     assert outcome.is_error and expected in outcome.content
