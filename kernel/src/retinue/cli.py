@@ -84,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Ctrl-C: one line, no traceback; a command that was printing a run has
         # already closed it and printed its summary on the way out.
         print("retinue: interrupted", file=sys.stderr)
+        # Before Python 3.11 the interrupt lands in whichever task runs, and asyncio
+        # would report that task's KeyboardInterrupt again when it is collected.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``retinue ... | head``): end quietly, as a command
