@@ -315,7 +315,7 @@ _THINKING_BLOCKS = {"thinking", "redacted_thinking"}
 
 
 class _Invalid(Exception):
-    pass
+    """A request the real API would refuse; its message is the API's error text."""
 
 
 def validate_messages_request(body: Any) -> str | None:

@@ -273,7 +273,7 @@ _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
 
 class _Invalid(Exception):
-    pass
+    """A request the real API would refuse; its message is the API's error text."""
 
 
 def _require(condition: bool, message: str) -> None:
